@@ -1,0 +1,60 @@
+#!/bin/sh
+# The whole test suite: installs what is missing, builds every variant, runs every test, and
+# ends with the line `N passed, N failed, N skipped` computed from Meson's test logs.
+#
+# Variants (one build directory each under build-tests/):
+#   native       -march=native (AVX3_DL on this machine): unit tests, examples, benchmarks
+#   avx2         -march=haswell: the AVX2 kernels
+#   baseline     no -march: Highway's SCALAR target
+#   pure-scalar  CTNN_PURE_SCALAR: no Highway at all
+#   sanitize     native with -fsanitize=address,undefined
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+./tools/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+jobs=${CTNN_JOBS:-2}
+out=build-tests
+variants=${CTNN_VARIANTS:-"native avx2 baseline pure-scalar sanitize"}
+dirs=""
+
+configure() {  # name, meson options...
+  dir="$out/$1"; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+  else
+    mkdir -p "$out" && meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+  fi || { echo "meson setup $dir failed:"; tail -20 "$dir.setup.log"; return 1; }
+}
+
+for v in $variants; do
+  case $v in
+    native)      set -- -Dsimd=native -Dexamples=true -Dbench=enabled ;;
+    avx2)        set -- -Dsimd=avx2 -Dexamples=false -Dbench=disabled ;;
+    baseline)    set -- -Dsimd=baseline -Dexamples=false -Dbench=disabled ;;
+    pure-scalar) set -- -Dsimd=pure-scalar -Dexamples=false -Dbench=disabled ;;
+    sanitize)    set -- -Dsimd=native -Dexamples=false -Dbench=disabled -Db_sanitize=address,undefined \
+                        -Dbuildtype=debugoptimized ;;
+    *) echo "unknown variant $v"; exit 2 ;;
+  esac
+  dir="$out/$v"
+  dirs="$dirs $dir"
+  rm -f "$dir/meson-logs/testlog.json"
+  echo "=== $v: build"
+  start=$(date +%s)
+  configure "$v" "$@" || continue
+  if ! ninja -C "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
+    echo "build of $v failed:"; grep -E "error|FAILED" "$dir.build.log" | head -40
+    continue
+  fi
+  echo "=== $v: built in $(( $(date +%s) - start )) s; test"
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    meson test -C "$dir" --num-processes "$jobs" --print-errorlogs >"$dir.test.log" 2>&1
+  grep -E "^ *[0-9]+/[0-9]+ " "$dir.test.log" | grep -v " OK " | head -40
+  echo "=== $v: done in $(( $(date +%s) - start )) s"
+done
+
+[ -f "$out/native/.ninja_log" ] && /usr/bin/python3 tools/compile_times.py "$out/native"
+# shellcheck disable=SC2086
+/usr/bin/python3 "$root/tools/test_summary.py" $dirs
