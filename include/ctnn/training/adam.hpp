@@ -1,0 +1,85 @@
+// ctnn/training/adam.hpp - Adam, AdamW and their AMSGrad variants: torch.optim.Adam / AdamW.
+//
+// For every parameter p with gradient g, at step t (1-based):
+//   AdamW:  p = p * (1 - lr * weight_decay)          Adam: g = g + weight_decay * p
+//   m = beta1 * m + (1 - beta1) * g
+//   v = beta2 * v + (1 - beta2) * g^2
+//   AMSGrad: v_max = max(v_max, v), v_hat = v_max; otherwise v_hat = v
+//   p = p - (lr / (1 - beta1^t)) * m / (sqrt(v_hat) / sqrt(1 - beta2^t) + eps)
+// The bias corrections are computed in double, once per step, as PyTorch does.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+#include "../status.hpp"
+
+namespace ctnn {
+
+template <bool Decoupled, bool AmsGrad>
+struct basic_adam {
+  static constexpr const char* name = Decoupled ? (AmsGrad ? "adamw_amsgrad" : "adamw") : (AmsGrad ? "adam_amsgrad" : "adam");
+  struct options {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float eps = 1e-8f;
+    float weight_decay = Decoupled ? 1e-2f : 0.0f;  // PyTorch's defaults
+  };
+  struct no_state {};
+  template <class Net>
+  struct state {
+    Net m{};
+    Net v{};
+    [[no_unique_address]] std::conditional_t<AmsGrad, Net, no_state> v_max{};
+  };
+
+  static status validate(const options& o) noexcept {
+    if (!(o.learning_rate >= 0) || !(o.eps >= 0) || !(o.weight_decay >= 0))
+      return status::error(status_code::invalid_argument) << name << ": learning_rate, eps and weight_decay must be >= 0";
+    if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
+      return status::error(status_code::invalid_argument) << name << ": beta1 and beta2 must be in [0, 1)";
+    return {};
+  }
+
+  template <class Net>
+  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step) noexcept {
+    using T = typename Net::value_type;
+    const double t = double(step);
+    const T beta1 = T(o.beta1), beta2 = T(o.beta2), rest1 = T(1.0 - double(o.beta1)), rest2 = T(1.0 - double(o.beta2));
+    const T step_size = T(double(o.learning_rate) / (1.0 - std::pow(double(o.beta1), t)));
+    const T correction2_sqrt = T(std::sqrt(1.0 - std::pow(double(o.beta2), t)));
+    const T eps = T(o.eps), wd = T(o.weight_decay);
+    const T decay = T(1.0 - double(o.learning_rate) * double(o.weight_decay));
+    auto kernel = [&](std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v, T* v_max) {
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        T d = g[i];
+        if constexpr (Decoupled) {
+          if (wd != T(0)) p[i] = p[i] * decay;
+        } else {
+          if (wd != T(0)) d = d + wd * p[i];
+        }
+        m[i] = beta1 * m[i] + rest1 * d;
+        v[i] = beta2 * v[i] + rest2 * d * d;
+        T v_hat = v[i];
+        if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
+        p[i] = p[i] - step_size * (m[i] / (std::sqrt(v_hat) / correction2_sqrt + eps));
+      }
+    };
+    if constexpr (AmsGrad)
+      net.zip_buffers([&](auto p, auto g, auto m, auto v, auto vm) { kernel(p, g, m, v, vm.data()); }, grads, s.m, s.v,
+                      s.v_max);
+    else
+      net.zip_buffers([&](auto p, auto g, auto m, auto v) { kernel(p, g, m, v, nullptr); }, grads, s.m, s.v);
+  }
+};
+
+using adam = basic_adam<false, false>;
+using adamw = basic_adam<true, false>;
+using adam_amsgrad = basic_adam<false, true>;
+using adamw_amsgrad = basic_adam<true, true>;
+
+}  // namespace ctnn

@@ -1,0 +1,104 @@
+// ctnn/training/sgd.hpp - stochastic gradient descent, torch.optim.SGD's update rule.
+//
+// For every parameter p with gradient g, at step t (1-based):
+//   g = g + weight_decay * p
+//   with momentum mu != 0:
+//     b = g                                  at t = 1
+//     b = mu * b + (1 - dampening) * g       after
+//     g = g + mu * b   (nesterov)   or   g = b
+//   p = p - lr * g
+// ctnn::sgd keeps a momentum buffer of the network's size; ctnn::plain_sgd (lr and weight
+// decay only) keeps none, for the smallest training footprint.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../status.hpp"
+
+namespace ctnn {
+
+template <bool WithMomentum>
+struct basic_sgd;
+
+/// SGD with momentum, dampening, Nesterov and weight decay.
+template <>
+struct basic_sgd<true> {
+  static constexpr const char* name = "sgd";
+  struct options {
+    float learning_rate = 0.01f;
+    float momentum = 0.0f;
+    float dampening = 0.0f;
+    float weight_decay = 0.0f;
+    bool nesterov = false;
+  };
+  template <class Net>
+  struct state {
+    Net momentum_buffer{};
+  };
+
+  static status validate(const options& o) noexcept {
+    if (!(o.learning_rate >= 0) || !(o.momentum >= 0) || !(o.weight_decay >= 0))
+      return status::error(status_code::invalid_argument) << "sgd: learning_rate, momentum and weight_decay must be >= 0";
+    if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+      return status::error(status_code::invalid_argument) << "sgd: nesterov needs momentum > 0 and zero dampening";
+    return {};
+  }
+
+  template <class Net>
+  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step) noexcept {
+    using T = typename Net::value_type;
+    const T lr = T(o.learning_rate), mu = T(o.momentum), wd = T(o.weight_decay), keep = T(1.0 - double(o.dampening));
+    net.zip_buffers(
+        [&](std::span<T> p, std::span<T> g, std::span<T> b) {
+          for (std::size_t i = 0; i < p.size(); ++i) {
+            T d = g[i];
+            if (wd != T(0)) d = d + wd * p[i];
+            if (mu != T(0)) {
+              b[i] = step == 1 ? d : mu * b[i] + keep * d;
+              d = o.nesterov ? d + mu * b[i] : b[i];
+            }
+            p[i] = p[i] - lr * d;
+          }
+        },
+        grads, s.momentum_buffer);
+  }
+};
+
+/// SGD without momentum: p = p - lr * (g + weight_decay * p); no state.
+template <>
+struct basic_sgd<false> {
+  static constexpr const char* name = "plain_sgd";
+  struct options {
+    float learning_rate = 0.01f;
+    float weight_decay = 0.0f;
+  };
+  template <class Net>
+  struct state {};
+
+  static status validate(const options& o) noexcept {
+    if (!(o.learning_rate >= 0) || !(o.weight_decay >= 0))
+      return status::error(status_code::invalid_argument) << "plain_sgd: learning_rate and weight_decay must be >= 0";
+    return {};
+  }
+
+  template <class Net>
+  static void update(Net& net, Net& grads, state<Net>&, const options& o, std::uint64_t) noexcept {
+    using T = typename Net::value_type;
+    const T lr = T(o.learning_rate), wd = T(o.weight_decay);
+    net.zip_buffers(
+        [&](std::span<T> p, std::span<T> g) {
+          if (wd == T(0))
+            for (std::size_t i = 0; i < p.size(); ++i) p[i] = p[i] - lr * g[i];
+          else
+            for (std::size_t i = 0; i < p.size(); ++i) p[i] = p[i] - lr * (g[i] + wd * p[i]);
+        },
+        grads);
+  }
+};
+
+using sgd = basic_sgd<true>;
+using plain_sgd = basic_sgd<false>;
+
+}  // namespace ctnn

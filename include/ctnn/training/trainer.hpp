@@ -1,0 +1,217 @@
+// ctnn/training/trainer.hpp - the training state of one network type, and one training step.
+//
+//   ctnn::trainer<net_t, ctnn::softmax_cross_entropy, ctnn::adam, 32> t{{.learning_rate = 1e-3f}};
+//   auto report = t.step(net, inputs, labels);   // forward, backward, update
+//
+// A trainer owns everything training needs beyond the parameters: each layer's activations
+// for the batch (the backward pass reads them), two gradient rows that alternate from layer
+// to layer, the parameter gradients (a network-shaped object) and the optimizer's state (more
+// network-shaped objects). All of it is fixed-size; nothing is allocated. A step that would
+// write a non-finite value is refused before the update: parameters and optimizer state are
+// left bit-identical and the report says why.
+#pragma once
+
+#include <boost/hana/fold_right.hpp>
+#include <boost/hana/range.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <tuple>
+#include <utility>
+
+#include "../config.hpp"
+#include "../layers/activations.hpp"
+#include "../layers/softmax.hpp"
+#include "../status.hpp"
+#include "clipping.hpp"
+#include "losses.hpp"
+
+namespace ctnn {
+
+/// Options of a trainer that do not belong to the optimizer. Zero disables a clipping.
+struct training_options {
+  float clip_value = 0.0f;  ///< clamp every gradient to [-clip_value, clip_value]
+  float clip_norm = 0.0f;   ///< rescale gradients to a global L2 norm of at most clip_norm
+};
+
+/// What a step did: the mean loss of the batch, the global gradient norm before clipping, and
+/// whether the update was applied.
+struct [[nodiscard]] step_report {
+  double loss = 0;
+  double gradient_norm = 0;
+  ctnn::status status{};
+  bool ok() const noexcept { return status.ok(); }
+};
+
+namespace detail {
+template <class T, std::size_t N>
+struct aligned_rows {
+  alignas(simd_alignment<T>) std::array<T, N> data{};
+};
+template <class T>
+struct is_softmax_layer : std::false_type {};
+template <class T, std::size_t N>
+struct is_softmax_layer<softmax_layer<T, N>> : std::true_type {};
+template <class L>
+concept has_activation = requires { typename L::activation; };
+template <class L>
+constexpr bool ends_in_sigmoid() {
+  if constexpr (has_activation<L>) return L::activation::kind == activation_kind::sigmoid;
+  return false;
+}
+}  // namespace detail
+
+template <class Net, class Loss, class Optimizer, std::size_t Batch>
+class trainer {
+ public:
+  using network_type = Net;
+  using value_type = typename Net::value_type;
+  using T = value_type;
+  using loss_type = Loss;
+  using optimizer_type = Optimizer;
+  using options_type = typename Optimizer::options;
+  using target_type = typename Loss::template target_type<T, Net::output_size>;
+  using input_row = std::array<T, Net::input_size>;
+  static constexpr std::size_t batch_size = Batch;
+  static constexpr std::size_t layer_count = Net::layer_count;
+
+  static_assert(Batch > 0, "ctnn::trainer<Net, Loss, Optimizer, Batch>: the batch needs at least one sample");
+  static_assert(!(Loss::takes_logits && std::is_same_v<Loss, softmax_cross_entropy> &&
+                  detail::is_softmax_layer<typename Net::template layer_type<layer_count - 1>>::value),
+                "ctnn::softmax_cross_entropy takes logits: remove the final ctnn::softmax layer "
+                "(the loss applies softmax itself, fused and log-sum-exp stable)");
+  static_assert(!(std::is_same_v<Loss, binary_cross_entropy> &&
+                  detail::ends_in_sigmoid<typename Net::template layer_type<layer_count - 1>>()),
+                "ctnn::binary_cross_entropy takes logits: remove the final sigmoid "
+                "(the loss applies it itself, fused and stable)");
+
+  explicit trainer(options_type options = {}, training_options training = {}) noexcept
+      : options_(options), training_(training) {}
+
+  /// Forward, backward and update for one mini-batch. Refuses (status not ok, nothing
+  /// changed) on an invalid target, a non-finite loss or a non-finite gradient.
+  step_report step(Net& net, const std::array<input_row, Batch>& inputs,
+                   const std::array<target_type, Batch>& targets) noexcept {
+    return step(net, inputs.data(), targets.data());
+  }
+
+  /// As above, from Batch contiguous input rows and Batch targets.
+  step_report step(Net& net, const input_row* inputs, const target_type* targets) noexcept {
+    if (auto s = Optimizer::validate(options_); !s.ok()) return {0, 0, s};
+    step_report report = compute_gradients(net, inputs, targets);
+    if (!report.ok()) return report;
+    if (!std::isfinite(report.loss)) {
+      report.status = status::error(status_code::non_finite_loss)
+                      << "step " << (step_count_ + 1) << " refused: the loss is " << report.loss;
+      return report;
+    }
+    report.gradient_norm = std::sqrt(gradient_sum_of_squares(grads_));
+    if (!std::isfinite(report.gradient_norm)) {
+      report.status = status::error(status_code::non_finite_gradient)
+                      << "step " << (step_count_ + 1) << " refused: a gradient is not finite (loss "
+                      << report.loss << ")";
+      return report;
+    }
+    if (training_.clip_value > 0) clip_gradients_by_value(grads_, training_.clip_value);
+    if (training_.clip_norm > 0) clip_gradients_by_norm(grads_, training_.clip_norm);
+    ++step_count_;
+    Optimizer::update(net, grads_, optimizer_state_, options_, step_count_);
+    return report;
+  }
+
+  /// Forward and backward only: fills gradients() and returns the mean loss; the network and
+  /// the optimizer state are not touched.
+  step_report compute_gradients(const Net& net, const std::array<input_row, Batch>& inputs,
+                                const std::array<target_type, Batch>& targets) noexcept {
+    return compute_gradients(net, inputs.data(), targets.data());
+  }
+  step_report compute_gradients(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
+    if (auto s = Loss::template validate<T, Net::output_size>(targets, Batch); !s.ok()) return {0, 0, s};
+    const T* x = prepare_input(inputs);
+    forward(net, x);
+    constexpr std::size_t last = layer_count - 1;
+    T* dy = gradient_rows_[0].data.data();
+    const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
+        activation<last>(), targets, dy);
+    backward(net, x, dy);
+    return {loss, 0, {}};
+  }
+
+  /// Gradients of the last compute_gradients() or step(), before clipping by the step.
+  const Net& gradients() const noexcept { return grads_; }
+  /// Output rows of layer I for the last batch (row stride layer_type<I>::out_stride).
+  template <std::size_t I>
+  const T* activation() const noexcept {
+    return std::get<I>(activations_).data.data();
+  }
+  options_type& options() noexcept { return options_; }
+  training_options& training() noexcept { return training_; }
+  std::uint64_t step_count() const noexcept { return step_count_; }
+  const typename Optimizer::template state<Net>& optimizer_state() const noexcept { return optimizer_state_; }
+
+ private:
+  template <std::size_t I>
+  T* activation() noexcept {
+    return std::get<I>(activations_).data.data();
+  }
+
+  static constexpr bool reads_unpadded_input = Net::template layer_type<0>::accepts_unpadded_input;
+  static constexpr std::size_t input_copy_size = reads_unpadded_input ? 1 : Batch * padded<T>(Net::input_size);
+
+  const T* prepare_input(const input_row* inputs) noexcept {
+    if constexpr (reads_unpadded_input) {
+      return inputs->data();
+    } else {
+      constexpr std::size_t stride = padded<T>(Net::input_size);
+      for (std::size_t b = 0; b < Batch; ++b)
+        for (std::size_t i = 0; i < stride; ++i) input_copy_.data[b * stride + i] = i < Net::input_size ? inputs[b][i] : T(0);
+      return input_copy_.data.data();
+    }
+  }
+
+  template <std::size_t I>
+  const T* layer_input(const T* x) noexcept {
+    if constexpr (I == 0)
+      return x;
+    else
+      return activation<I - 1>();
+  }
+
+  void forward(const Net& net, const T* x) noexcept {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (net.template layer<I>().template forward<Batch, Net::template input_stride<I>()>(layer_input<I>(x), activation<I>()),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  // A right fold over the layers: each takes the gradient at its output and returns the
+  // buffer holding the gradient at its input (none is computed for the first layer).
+  void backward(const Net& net, const T* x, T* dy) noexcept {
+    namespace hana = boost::hana;
+    hana::fold_right(hana::make_range(hana::size_c<0>, hana::size_c<layer_count>), dy, [&](auto index, T* grad_out) {
+      constexpr std::size_t I = decltype(index)::value;
+      T* grad_in = grad_out == gradient_rows_[0].data.data() ? gradient_rows_[1].data.data() : gradient_rows_[0].data.data();
+      net.template layer<I>().template backward<Batch, Net::template input_stride<I>(), (I > 0)>(
+          layer_input<I>(x), activation<I>(), grad_out, grad_in, grads_.template layer<I>());
+      return grad_in;
+    });
+  }
+
+  template <std::size_t... I>
+  static auto make_activations(std::index_sequence<I...>)
+      -> std::tuple<detail::aligned_rows<T, Batch * Net::template layer_type<I>::out_stride>...>;
+  using activations_type = decltype(make_activations(std::make_index_sequence<layer_count>{}));
+
+  options_type options_;
+  training_options training_;
+  std::uint64_t step_count_ = 0;
+  activations_type activations_{};
+  detail::aligned_rows<T, input_copy_size> input_copy_{};
+  detail::aligned_rows<T, Batch * Net::max_stride> gradient_rows_[2]{};
+  Net grads_{};
+  typename Optimizer::template state<Net> optimizer_state_{};
+};
+
+}  // namespace ctnn
