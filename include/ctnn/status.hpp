@@ -24,6 +24,22 @@ enum class status_code : std::uint8_t {
   check_failed,         ///< a weight file's embedded test vector does not reproduce
 };
 
+/// The enumerator's name, e.g. "label_out_of_range".
+constexpr const char* to_string(status_code code) noexcept {
+  switch (code) {
+    case status_code::ok: return "ok";
+    case status_code::non_finite_loss: return "non_finite_loss";
+    case status_code::non_finite_gradient: return "non_finite_gradient";
+    case status_code::label_out_of_range: return "label_out_of_range";
+    case status_code::invalid_argument: return "invalid_argument";
+    case status_code::io_error: return "io_error";
+    case status_code::bad_format: return "bad_format";
+    case status_code::topology_mismatch: return "topology_mismatch";
+    case status_code::check_failed: return "check_failed";
+  }
+  return "unknown";
+}
+
 /// Outcome of an operation: ok, or a code with a message naming what was wrong.
 class [[nodiscard]] status {
  public:
