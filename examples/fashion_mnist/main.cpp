@@ -1,0 +1,280 @@
+// Fashion-MNIST, end to end: trains a 784 -> 128 relu -> 64 relu -> 10 classifier with softmax
+// cross-entropy and Adam on the real data set, in shuffled mini-batches from a fixed seed,
+// until a target test accuracy or an epoch budget; then reports time to accuracy, throughput
+// and single-sample inference latency.
+//
+//   fashion_mnist [--target-accuracy 0.88] [--epochs 20] [--lr 0.001] [--seed 1]
+//                 [--evals-per-epoch 2] [--csv curve.csv] [--data DIR] [--progress] [--quiet]
+//
+// Training time counts mini-batch gathering and training steps only. Test-set evaluations
+// (every 1/evals-per-epoch of an epoch, where the target is checked), printing and the
+// progress bar are outside it, so the time to accuracy does not depend on how often one looks.
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+
+#include "fashion_mnist.hpp"
+
+using classifier = ctnn::network<ctnn::input<fashion_mnist::image_size>, ctnn::dense<128, ctnn::relu>,
+                                 ctnn::dense<64, ctnn::relu>, ctnn::dense<fashion_mnist::class_count>>;
+
+// The batch is a template parameter of the trainer. Of 32, 64, 128 and 256, each at its best
+// learning rate, 128 (with lr 1e-3) reached 88 % test accuracy soonest in training time: about
+// as many epochs as 32 or 64 (median 6 over seeds 1 to 6), at a higher throughput.
+constexpr std::size_t batch = 128;
+
+using trainer_t = ctnn::trainer<classifier, ctnn::softmax_cross_entropy, ctnn::adam, batch>;
+
+namespace {
+
+struct options {
+  double target_accuracy = 0.88;  // 0: train for the whole epoch budget
+  int epochs = 20;
+  float learning_rate = 1e-3f;
+  std::uint64_t seed = 1;
+  int evals_per_epoch = 2;
+  std::string csv_path;
+  std::string data_dir = fashion_mnist::default_dir;
+  bool progress = false;  // forced on; it is on anyway when stderr is a terminal, unless quiet
+  bool quiet = false;
+  bool batch_norm = false;
+  bool help = false;
+};
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+    "usage: fashion_mnist [options]\n"
+    "  --target-accuracy A  stop at this test accuracy (default 0.88; 0 = run every epoch)\n"
+    "  --epochs N           epoch budget (default 20)\n"
+    "  --lr X               Adam learning rate (default 0.001)\n"
+    "  --seed N             seed of the initial weights and of the shuffling (default 1)\n"
+    "  --evals-per-epoch N  test-set evaluations per epoch (default 2)\n"
+    "  --csv PATH           write the learning curve (epoch,step,train_loss,test_accuracy,train_time_s)\n"
+    "  --data DIR           the four IDX files (default /usr/share/datasets/fashion-mnist)\n"
+    "  --progress           progress bar on stderr even when it is not a terminal, or with --quiet\n"
+    "  --quiet              only the summary: no per-evaluation lines, no progress bar\n"
+    "  --batch-norm         the batch-norm variant of the network\n"
+    "The batch size (%zu) is a compile-time constant: see `batch` in examples/fashion_mnist/main.cpp.\n",
+    batch);
+}
+
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc{} && end == text.data() + text.size();
+}
+
+/// Fills o from the command line; returns false (after saying why) on a bad one.
+bool parse_options(int argc, char** argv, options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    const auto number = [&](auto& out) { return i + 1 < argc && parse_number(argv[++i], out); };
+    const auto text = [&](std::string& out) { return i + 1 < argc && !(out = argv[++i]).empty(); };
+    bool ok = true;
+    if (flag == "--target-accuracy") ok = number(o.target_accuracy) && o.target_accuracy <= 1;
+    else if (flag == "--epochs") ok = number(o.epochs) && o.epochs > 0;
+    else if (flag == "--lr") ok = number(o.learning_rate) && o.learning_rate > 0;
+    else if (flag == "--seed") ok = number(o.seed);
+    else if (flag == "--evals-per-epoch") ok = number(o.evals_per_epoch) && o.evals_per_epoch > 0;
+    else if (flag == "--csv") ok = text(o.csv_path);
+    else if (flag == "--data") ok = text(o.data_dir);
+    else if (flag == "--progress") o.progress = true;
+    else if (flag == "--quiet") o.quiet = true;
+    else if (flag == "--batch-norm") o.batch_norm = true;
+    else if (flag == "--help" || flag == "-h") o.help = true;
+    else if (flag == "--batch") return std::fprintf(stderr, "the batch size is compile-time: %zu (see main.cpp)\n", batch), false;
+    else return std::fprintf(stderr, "unknown option %s\n", flag.data()), print_usage(stderr), false;
+    if (!ok) return std::fprintf(stderr, "%s needs a valid value\n", flag.data()), false;
+  }
+  return true;
+}
+
+/// Accumulates the time between start() and stop() calls.
+class stopwatch {
+ public:
+  using clock = std::chrono::steady_clock;
+  void start() noexcept { started_ = clock::now(); }
+  void stop() noexcept { total_ += clock::now() - started_; }
+  double seconds() const noexcept { return std::chrono::duration<double>(total_).count(); }
+
+ private:
+  clock::time_point started_{};
+  clock::duration total_{};
+};
+
+/// A one-line bar on stderr, redrawn about 50 times per epoch.
+class progress_bar {
+ public:
+  progress_bar(bool enabled, std::size_t total) : enabled_(enabled), total_(total), every_(std::max<std::size_t>(1, total / 50)) {}
+
+  void update(int epoch, std::size_t done, double loss) const {
+    if (!enabled_ || (done % every_ != 0 && done != total_)) return;
+    constexpr int width = 40;
+    const int filled = int(width * done / total_);
+    std::fprintf(stderr, "\r  epoch %d [%.*s%*s] %3zu%%  loss %.4f", epoch, filled,
+                 "========================================", width - filled, "", 100 * done / total_, loss);
+    std::fflush(stderr);
+  }
+  void clear() const {
+    if (enabled_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_, every_;
+};
+
+/// The fraction of test images whose largest logit is their label's.
+double accuracy(const classifier& net, const std::vector<fashion_mnist::image>& images, const std::vector<std::uint8_t>& labels) {
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto logits = net(images[i]);
+    correct += std::size_t(std::max_element(logits.begin(), logits.end()) - logits.begin()) == labels[i];
+  }
+  return double(correct) / double(images.size());
+}
+
+/// Median wall time of single-sample inferences, each timed on its own, over the test images.
+double median_latency_ns(const classifier& net, const std::vector<fashion_mnist::image>& images) {
+  std::vector<double> ns(images.size());
+  volatile float sink = 0;  // keeps every call's result live
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto start = stopwatch::clock::now();
+    const auto logits = net(images[i]);
+    ns[i] = std::chrono::duration<double, std::nano>(stopwatch::clock::now() - start).count();
+    sink = sink + logits[0];
+  }
+  std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
+  return ns[ns.size() / 2];
+}
+
+/// Fisher-Yates with the library's generator, so that a seed gives the same order everywhere.
+void shuffle(std::vector<std::uint32_t>& order, ctnn::rng& g) {
+  for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[g.below(std::uint32_t(i + 1))]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  if (!parse_options(argc, argv, opt)) return 2;
+  if (opt.help) return print_usage(stdout), 0;
+  if (opt.batch_norm) {
+    // BATCH NORM: the variant 784 -> 128 batch_norm relu -> 64 batch_norm relu -> 10 goes here
+    // once ctnn::batch_norm exists.
+    std::fputs("batch norm: not available yet\n", stderr);
+    return 2;
+  }
+
+  auto train = fashion_mnist::load(opt.data_dir, "train");
+  auto test = fashion_mnist::load(opt.data_dir, "t10k");
+  for (const auto* loaded : {&train, &test}) {
+    if (!*loaded) {
+      std::fprintf(stderr, "fashion_mnist: %s\n(Debian: apt-get install dataset-fashion-mnist, or give --data DIR)\n",
+                   loaded->error.c_str());
+      return 1;
+    }
+  }
+  // The test set is evaluated many times: scale it once.
+  std::vector<fashion_mnist::image> test_images(test.value.size());
+  for (std::size_t i = 0; i < test_images.size(); ++i) fashion_mnist::normalize(test.value, i, test_images[i]);
+
+  std::FILE* csv = nullptr;
+  if (!opt.csv_path.empty()) {
+    csv = std::fopen(opt.csv_path.c_str(), "w");
+    if (csv == nullptr) return std::perror(opt.csv_path.c_str()), 1;
+    std::fputs("epoch,step,train_loss,test_accuracy,train_time_s\n", csv);
+  }
+
+  classifier net;
+  ctnn::rng random{opt.seed};
+  ctnn::initialize(net, random);
+  // About 2 MB of activations, gradients and Adam moments: too big for the stack.
+  auto trainer = std::make_unique<trainer_t>(ctnn::adam::options{.learning_rate = opt.learning_rate});
+
+  const std::size_t steps_per_epoch = train.value.size() / batch;  // the remainder is left out, reshuffled each epoch
+  std::vector<std::uint32_t> order(train.value.size());
+  std::iota(order.begin(), order.end(), 0u);
+  static std::array<fashion_mnist::image, batch> inputs;
+  std::array<std::uint32_t, batch> labels;
+
+  if (!opt.quiet)
+    std::printf("Fashion-MNIST: %zu training, %zu test images; %zu parameters; batch %zu, Adam lr %g, seed %llu; kernels %s\n",
+                train.value.size(), test.value.size(), classifier::parameter_count, batch, double(opt.learning_rate),
+                (unsigned long long)opt.seed, ctnn::kernel_backend());
+
+  stopwatch training;
+  std::size_t step = 0;
+  double test_accuracy = 0;
+  bool reached = false;
+  const progress_bar bar(opt.progress || (!opt.quiet && isatty(STDERR_FILENO)), steps_per_epoch);
+  for (int epoch = 1; epoch <= opt.epochs && !reached; ++epoch) {
+    training.start();
+    shuffle(order, random);
+    training.stop();
+    double loss_sum = 0;  // since the last evaluation
+    std::size_t loss_count = 0;
+    int evaluations = 0;
+    for (std::size_t s = 0; s < steps_per_epoch && !reached; ++s) {
+      training.start();
+      fashion_mnist::gather(train.value, order.data() + s * batch, batch, inputs.data(), labels.data());
+      const ctnn::step_report report = trainer->step(net, inputs.data(), labels.data());
+      training.stop();
+      if (!report.ok()) {
+        bar.clear();
+        std::fprintf(stderr, "fashion_mnist: %s\n", report.status.message());
+        return 1;
+      }
+      ++step;
+      loss_sum += report.loss;
+      ++loss_count;
+      bar.update(epoch, s + 1, loss_sum / double(loss_count));
+      // Evaluations fall on the steps closest after each 1/evals_per_epoch of the epoch.
+      if ((s + 1) * std::size_t(opt.evals_per_epoch) < std::size_t(evaluations + 1) * steps_per_epoch) continue;
+      ++evaluations;
+      bar.clear();
+      test_accuracy = accuracy(net, test_images, test.value.labels);
+      const double epochs_done = double(step) / double(steps_per_epoch);
+      const double train_loss = loss_sum / double(loss_count);
+      if (!opt.quiet)
+        std::printf("epoch %5.2f  step %6zu  train loss %.4f  test accuracy %6.2f %%  %7.0f samples/s  %6.2f s\n",
+                    epochs_done, step, train_loss, 100 * test_accuracy, double(step * batch) / training.seconds(),
+                    training.seconds());
+      if (csv != nullptr)
+        std::fprintf(csv, "%.4f,%zu,%.6f,%.4f,%.4f\n", epochs_done, step, train_loss, test_accuracy, training.seconds());
+      loss_sum = 0;
+      loss_count = 0;
+      reached = opt.target_accuracy > 0 && test_accuracy >= opt.target_accuracy;
+    }
+  }
+  if (csv != nullptr) std::fclose(csv);
+
+  const double latency = median_latency_ns(net, test_images);
+  if (opt.target_accuracy > 0) {
+    if (reached)
+      std::printf("time to %.1f %% test accuracy: %.3f s of training (epoch %.2f, step %zu)\n", 100 * opt.target_accuracy,
+                  training.seconds(), double(step) / double(steps_per_epoch), step);
+    else
+      std::printf("time to %.1f %% test accuracy: not reached in %d epochs (%.3f s of training)\n",
+                  100 * opt.target_accuracy, opt.epochs, training.seconds());
+  }
+  std::printf("final test accuracy: %.2f %%\n", 100 * test_accuracy);
+  std::printf("training throughput: %.0f samples/s (%zu steps of %zu in %.3f s, one thread)\n",
+              double(step * batch) / training.seconds(), step, batch, training.seconds());
+  std::printf("inference latency: %.0f ns per sample (median of %zu single-sample calls)\n", latency, test_images.size());
+  return opt.target_accuracy > 0 && !reached ? 1 : 0;
+}
