@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(relu_and_leaky_relu_exact) {
   for (int i = 0; i < 64; ++i) x[i] = float(i - 32) * 0.25f;
   ctnn::kernels::active::activation_forward<ctnn::relu, 64>(x, y);
   for (int i = 0; i < 64; ++i) BOOST_TEST(y[i] == (x[i] > 0 ? x[i] : 0.0f));
-  ctnn::kernels::active::activation_forward<ctnn::leaky_relu<0.125f>, 64>(x, y);
+  ctnn::kernels::active::activation_forward<ctnn::leaky_relu<1, 8>, 64>(x, y);
   for (int i = 0; i < 64; ++i) BOOST_TEST(y[i] == (x[i] > 0 ? x[i] : 0.125f * x[i]));
 }
 
@@ -67,7 +67,7 @@ void check_derivative() {
 BOOST_AUTO_TEST_CASE(derivatives_from_output) {
   check_derivative<ctnn::identity>();
   check_derivative<ctnn::relu>();
-  check_derivative<ctnn::leaky_relu<0.2f>>();
+  check_derivative<ctnn::leaky_relu<1, 5>>();
   check_derivative<ctnn::sigmoid>();
   check_derivative<ctnn::tanh>();
 }

@@ -95,13 +95,13 @@ using net = ctnn::basic_network<T, ctnn::input<5>, Specs...>;
 BOOST_AUTO_TEST_CASE(every_activation_fused_and_unfused) {
   gradient_check<net<double, ctnn::dense<6, ctnn::identity>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(1);
   gradient_check<net<double, ctnn::dense<6, ctnn::relu>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(2);
-  gradient_check<net<double, ctnn::dense<6, ctnn::leaky_relu<0.1f>>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(3);
+  gradient_check<net<double, ctnn::dense<6, ctnn::leaky_relu<1, 10>>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(3);
   gradient_check<net<double, ctnn::dense<6, ctnn::sigmoid>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(4);
   gradient_check<net<double, ctnn::dense<6, ctnn::tanh>, ctnn::dense<3>>, ctnn::mean_squared_error, 3>(5);
   // Activation layers that cannot fuse: first in the network, and after an activated layer.
   gradient_check<net<double, ctnn::tanh, ctnn::dense<6, ctnn::relu>, ctnn::sigmoid, ctnn::dense<3>>,
                  ctnn::mean_squared_error, 3>(6);
-  gradient_check<net<double, ctnn::sigmoid, ctnn::dense<6, ctnn::tanh>, ctnn::leaky_relu<0.2f>, ctnn::dense<3>>,
+  gradient_check<net<double, ctnn::sigmoid, ctnn::dense<6, ctnn::tanh>, ctnn::leaky_relu<1, 5>, ctnn::dense<3>>,
                  ctnn::mean_squared_error, 2>(7);
   gradient_check<net<double, ctnn::relu, ctnn::dense<7>, ctnn::identity, ctnn::dense<2>>, ctnn::mean_squared_error, 2>(8);
 }

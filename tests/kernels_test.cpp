@@ -119,8 +119,8 @@ BOOST_AUTO_TEST_CASE(dense_kernels_identity_double) { sweep_all<double, ctnn::id
 BOOST_AUTO_TEST_CASE(dense_kernels_each_activation) {
   check_dense_kernels<float, ctnn::sigmoid, 1, 17, 33>();
   check_dense_kernels<float, ctnn::sigmoid, 3, 7, 100>();
-  check_dense_kernels<float, ctnn::leaky_relu<0.1f>, 1, 17, 33>();
-  check_dense_kernels<float, ctnn::leaky_relu<0.1f>, 3, 7, 100>();
+  check_dense_kernels<float, ctnn::leaky_relu<1, 10>, 1, 17, 33>();
+  check_dense_kernels<float, ctnn::leaky_relu<1, 10>, 3, 7, 100>();
   check_dense_kernels<double, ctnn::tanh, 3, 15, 17>();
   check_dense_kernels<double, ctnn::sigmoid, 3, 15, 17>();
 }

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(forward_S_double) { check_against_reference<S<double>>(5, 1
 BOOST_AUTO_TEST_CASE(forward_W_double) { check_against_reference<W<double>>(6, 1e-12); }
 BOOST_AUTO_TEST_CASE(forward_unfused_layers) { check_against_reference<unfused>(7, 1e-5); }
 BOOST_AUTO_TEST_CASE(forward_awkward_widths) {
-  check_against_reference<ctnn::network<ctnn::input<1>, ctnn::dense<3, ctnn::sigmoid>, ctnn::dense<7, ctnn::leaky_relu<0.05f>>,
+  check_against_reference<ctnn::network<ctnn::input<1>, ctnn::dense<3, ctnn::sigmoid>, ctnn::dense<7, ctnn::leaky_relu<1, 20>>,
                                         ctnn::dense<17>, ctnn::tanh, ctnn::dense<33>, ctnn::dense<1>>>(8, 1e-5);
   check_against_reference<ctnn::network<ctnn::input<127>, ctnn::dense<100, ctnn::relu>, ctnn::dense<15>, ctnn::softmax>>(9, 1e-5);
 }
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(forward_awkward_widths) {
 // The padded lanes of every parameter buffer stay zero after initialization: the kernels rely
 // on it (a padded output of a dense layer must be act(0)).
 BOOST_AUTO_TEST_CASE(padding_is_zero_after_initialize) {
-  auto net = std::make_unique<ctnn::network<ctnn::input<5>, ctnn::dense<3, ctnn::tanh, ctnn::init::uniform<0.5f>, ctnn::init::constant<0.25f>>>>();
+  auto net = std::make_unique<ctnn::network<ctnn::input<5>, ctnn::dense<3, ctnn::tanh, ctnn::init::uniform<1, 2>, ctnn::init::constant<1, 4>>>>();
   ctnn::initialize(*net, ctnn::rng{3});
   const auto& l = net->layer<0>();
   for (std::size_t i = 0; i < 5; ++i)

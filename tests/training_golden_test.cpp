@@ -28,7 +28,7 @@ template <class T>
 using net_A = ctnn::basic_network<T, ctnn::input<5>, ctnn::dense<7>, ctnn::tanh, ctnn::dense<6>, ctnn::relu, ctnn::dense<3>>;
 template <class T>
 using net_B = ctnn::basic_network<T, ctnn::input<5>, ctnn::dense<7>, ctnn::sigmoid, ctnn::dense<6>,
-                                  ctnn::leaky_relu<0.1f>, ctnn::dense<3>>;
+                                  ctnn::leaky_relu<1, 10>, ctnn::dense<3>>;
 template <class T>
 using net_C = ctnn::basic_network<T, ctnn::input<5>, ctnn::dense<7>, ctnn::tanh, ctnn::dense<3>, ctnn::softmax>;
 

@@ -99,14 +99,14 @@ void check_moments(const moments& m, double variance, bool uniform, const char* 
 BOOST_AUTO_TEST_CASE(variances_match_theory) {
   using namespace ctnn::init;
   const double fan_in = 300, fan_out = 500;
-  check_moments(weight_moments<uniform<0.25f>>(), 0.25 * 0.25 / 3, true, "uniform(0.25)");
+  check_moments(weight_moments<uniform<1, 4>>(), 0.25 * 0.25 / 3, true, "uniform(0.25)");
   check_moments(weight_moments<xavier_uniform<>>(), 2 / (fan_in + fan_out), true, "xavier_uniform");
-  check_moments(weight_moments<xavier_uniform<2.0f>>(), 4 * 2 / (fan_in + fan_out), true, "xavier_uniform gain 2");
+  check_moments(weight_moments<xavier_uniform<2>>(), 4 * 2 / (fan_in + fan_out), true, "xavier_uniform gain 2");
   check_moments(weight_moments<xavier_normal<>>(), 2 / (fan_in + fan_out), false, "xavier_normal");
   check_moments(weight_moments<he_uniform<>, ctnn::relu>(), 2 / fan_in, true, "he_uniform");
   check_moments(weight_moments<he_normal<>, ctnn::relu>(), 2 / fan_in, false, "he_normal");
   check_moments(weight_moments<he_normal<fan_mode::fan_out>, ctnn::relu>(), 2 / fan_out, false, "he_normal fan_out");
-  check_moments(weight_moments<he_uniform<>, ctnn::leaky_relu<0.5f>>(), 2 / (1 + 0.25) / fan_in, true,
+  check_moments(weight_moments<he_uniform<>, ctnn::leaky_relu<1, 2>>(), 2 / (1 + 0.25) / fan_in, true,
                 "he_uniform leaky 0.5");
   // Automatic: He for the ReLU family, Xavier otherwise.
   check_moments(weight_moments<automatic, ctnn::relu>(), 2 / fan_in, true, "automatic relu");
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(variances_match_theory) {
 
 template <std::size_t In, std::size_t Out>
 void check_orthogonal(float gain) {
-  using net_t = ctnn::network<ctnn::input<In>, ctnn::dense<Out, ctnn::tanh, ctnn::init::orthogonal<2.0f>>>;
+  using net_t = ctnn::network<ctnn::input<In>, ctnn::dense<Out, ctnn::tanh, ctnn::init::orthogonal<2>>>;
   auto net = std::make_unique<net_t>();
   ctnn::initialize(*net, ctnn::rng{6});
   const auto& l = net->template layer<0>();
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(orthogonal_is_orthogonal) {
 }
 
 BOOST_AUTO_TEST_CASE(constant_zeros_and_bias) {
-  using net_t = ctnn::network<ctnn::input<3>, ctnn::dense<4, ctnn::relu, ctnn::init::constant<0.5f>, ctnn::init::constant<0.01f>>,
+  using net_t = ctnn::network<ctnn::input<3>, ctnn::dense<4, ctnn::relu, ctnn::init::constant<1, 2>, ctnn::init::constant<1, 100>>,
                               ctnn::dense<2, ctnn::identity, ctnn::init::zeros>>;
   net_t net;
   ctnn::initialize(net, ctnn::rng{1});

@@ -1,8 +1,12 @@
-// ctnn/ctnn.hpp - everything: networks, layers, initializers, training.
+// ctnn/ctnn.hpp - everything: networks, layers, initializers, training, weight files.
 #pragma once
 
 #include "config.hpp"
 #include "init.hpp"
+#include "io/export.hpp"
+#include "io/exported.hpp"
+#include "io/topology.hpp"
+#include "io/weight_file.hpp"
 #include "network.hpp"
 #include "rng.hpp"
 #include "status.hpp"

@@ -1,8 +1,11 @@
 // ctnn/init.hpp - weight and bias initializers, as types a layer spec names.
 //
 //   ctnn::dense<64, ctnn::relu>                                   // automatic: He uniform
-//   ctnn::dense<64, ctnn::tanh, ctnn::init::orthogonal<1.0f>>     // explicit weight init
-//   ctnn::dense<64, ctnn::relu, ctnn::init::automatic, ctnn::init::constant<0.01f>>  // bias
+//   ctnn::dense<64, ctnn::tanh, ctnn::init::orthogonal<>>         // explicit weight init
+//   ctnn::dense<64, ctnn::relu, ctnn::init::automatic, ctnn::init::constant<1, 100>>  // bias 0.01
+//
+// Constants are ratios Num/Den of integers (constant<1, 100> is 0.01, xavier_uniform<5, 3> has
+// gain 5/3): Clang before 18 does not accept floating-point template arguments.
 //
 // The formulas are PyTorch's torch.nn.init ones (fan_in = inputs, fan_out = outputs of a dense
 // layer); the random numbers come from ctnn::rng, drawn in PyTorch's weight order [out][in].
@@ -10,6 +13,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "layers/activations.hpp"
 #include "rng.hpp"
@@ -41,13 +45,14 @@ struct zeros {
   }
 };
 
-/// Every value V (0.01 for ReLU biases keeps units alive at the start of training).
-template <float V>
+/// Every value Num/Den (0.01 for ReLU biases keeps units alive at the start of training).
+template <std::intmax_t Num, std::intmax_t Den = 1>
 struct constant {
+  static_assert(Den != 0, "ctnn::init::constant<Num, Den>: Den must not be zero");
   template <class Act, class W>
   static void fill(W&& w, std::size_t rows, std::size_t cols, std::size_t, std::size_t, rng&) noexcept {
     for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < cols; ++c) w(r, c) = V;
+      for (std::size_t c = 0; c < cols; ++c) w(r, c) = static_cast<float>(double(Num) / double(Den));
   }
 };
 
@@ -64,31 +69,33 @@ void fill_normal(W&& w, std::size_t rows, std::size_t cols, double stddev, rng& 
 }
 }  // namespace detail
 
-/// U(-A, A).
-template <float A>
+/// U(-a, a), a = Num/Den.
+template <std::intmax_t Num, std::intmax_t Den = 1>
 struct uniform {
-  static_assert(A > 0.0f, "ctnn::init::uniform<A>: the bound A must be positive");
+  static_assert(Num > 0 && Den > 0, "ctnn::init::uniform<Num, Den>: the bound Num/Den must be positive");
   template <class Act, class W>
   static void fill(W&& w, std::size_t rows, std::size_t cols, std::size_t, std::size_t, rng& g) noexcept {
-    detail::fill_uniform(w, rows, cols, A, g);
+    detail::fill_uniform(w, rows, cols, double(Num) / double(Den), g);
   }
 };
 
 /// Glorot & Bengio: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
-template <float Gain = 1.0f>
+template <std::intmax_t GainNum = 1, std::intmax_t GainDen = 1>
 struct xavier_uniform {
+  static constexpr double gain = double(GainNum) / double(GainDen);
   template <class Act, class W>
   static void fill(W&& w, std::size_t rows, std::size_t cols, std::size_t fan_in, std::size_t fan_out, rng& g) noexcept {
-    detail::fill_uniform(w, rows, cols, Gain * std::sqrt(6.0 / double(fan_in + fan_out)), g);
+    detail::fill_uniform(w, rows, cols, gain * std::sqrt(6.0 / double(fan_in + fan_out)), g);
   }
 };
 
 /// Glorot & Bengio: N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)).
-template <float Gain = 1.0f>
+template <std::intmax_t GainNum = 1, std::intmax_t GainDen = 1>
 struct xavier_normal {
+  static constexpr double gain = double(GainNum) / double(GainDen);
   template <class Act, class W>
   static void fill(W&& w, std::size_t rows, std::size_t cols, std::size_t fan_in, std::size_t fan_out, rng& g) noexcept {
-    detail::fill_normal(w, rows, cols, Gain * std::sqrt(2.0 / double(fan_in + fan_out)), g);
+    detail::fill_normal(w, rows, cols, gain * std::sqrt(2.0 / double(fan_in + fan_out)), g);
   }
 };
 
@@ -112,13 +119,14 @@ struct he_normal {
   }
 };
 
-/// Saxe et al.: a (semi-)orthogonal matrix times Gain. A normal matrix is orthonormalized by
+/// Saxe et al.: a (semi-)orthogonal matrix times the gain GainNum/GainDen. A normal matrix is orthonormalized by
 /// modified Gram-Schmidt, applied twice for accuracy, along the shorter side: rows when
 /// rows <= cols (W W^T = I), columns otherwise (W^T W = I). This is the Q of a QR decomposition
 /// with a positive diagonal R, the distribution torch.nn.init.orthogonal_ samples. In place,
 /// no scratch memory.
-template <float Gain = 1.0f>
+template <std::intmax_t GainNum = 1, std::intmax_t GainDen = 1>
 struct orthogonal {
+  static constexpr double gain = double(GainNum) / double(GainDen);
   template <class Act, class W>
   static void fill(W&& w, std::size_t rows, std::size_t cols, std::size_t, std::size_t, rng& g) noexcept {
     detail::fill_normal(w, rows, cols, 1.0, g);
@@ -139,7 +147,7 @@ struct orthogonal {
       for (std::size_t k = 0; k < length; ++k) at(v, k) = static_cast<float>(at(v, k) * scale);
     }
     for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < cols; ++c) w(r, c) = static_cast<float>(w(r, c) * Gain);
+      for (std::size_t c = 0; c < cols; ++c) w(r, c) = static_cast<float>(w(r, c) * gain);
   }
 };
 

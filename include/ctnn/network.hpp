@@ -221,12 +221,25 @@ class basic_network {
 
   /// Calls f(value) for every parameter in canonical (PyTorch, weight file) order.
   template <class F>
-  void visit_parameters(F&& f) {
-    for_each_layer([&](auto& l) { std::remove_cvref_t<decltype(l)>::visit_parameters(l, f); });
+  constexpr void visit_parameters(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (layer_type<I>::visit_parameters(layer<I>(), f), ...);
+    }(std::make_index_sequence<layer_count>{});
   }
   template <class F>
-  void visit_parameters(F&& f) const {
-    for_each_layer([&](auto& l) { std::remove_cvref_t<decltype(l)>::visit_parameters(l, f); });
+  constexpr void visit_parameters(F&& f) const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (layer_type<I>::visit_parameters(layer<I>(), f), ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  /// A network holding `values` (canonical order). constexpr: a network constant built from
+  /// an exported header lives in read-only memory (flash on a microcontroller).
+  static constexpr basic_network from_parameters(const std::array<T, parameter_count>& values) noexcept {
+    basic_network net;
+    std::size_t i = 0;
+    net.visit_parameters([&](T& p) { p = values[i++]; });
+    return net;
   }
 
   /// Calls f(span of this, span of others...) for every trainable buffer, zipped with the

@@ -40,6 +40,11 @@ constexpr const char* to_string(status_code code) noexcept {
   return "unknown";
 }
 
+/// Formats an integer in hexadecimal in a status message: `st << hex{crc}`.
+struct hex {
+  std::uint64_t value;
+};
+
 /// Outcome of an operation: ok, or a code with a message naming what was wrong.
 class [[nodiscard]] status {
  public:
@@ -80,6 +85,20 @@ class [[nodiscard]] status {
       }
     }
     return append_unsigned(std::uint64_t(v));
+  }
+  status& operator<<(hex h) noexcept {
+    char text[19] = {'0', 'x'};
+    int n = 2;
+    bool started = false;
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      const unsigned digit = unsigned(h.value >> shift) & 0xFu;
+      if (digit != 0 || started || shift == 0) {
+        text[n++] = "0123456789abcdef"[digit];
+        started = true;
+      }
+    }
+    text[n] = '\0';
+    return *this << static_cast<const char*>(text);
   }
   /// Floating point in scientific notation with 6 significant digits (no printf needed).
   status& operator<<(double v) noexcept {

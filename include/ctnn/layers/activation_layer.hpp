@@ -8,6 +8,7 @@
 #include <span>
 
 #include "../config.hpp"
+#include "layer_kind.hpp"
 #include "../kernels/kernels.hpp"
 #include "../rng.hpp"
 #include "activations.hpp"
@@ -17,6 +18,7 @@ namespace ctnn {
 template <class T, std::size_t N, class Act>
 struct activation_layer {
   using value_type = T;
+  static constexpr layer_kind kind = layer_kind::activation;
   using activation = Act;
   static constexpr const char* name = Act::name;
   static constexpr std::size_t in_size = N;
@@ -39,7 +41,7 @@ struct activation_layer {
 
   std::span<T> buffer(std::size_t) noexcept { return {}; }
   template <class Self, class F>
-  static void visit_parameters(Self&, F&&) {}
+  static constexpr void visit_parameters(Self&, F&&) {}
   void initialize(rng&) noexcept {}
 };
 

@@ -32,16 +32,18 @@ struct relu {
   template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : T(0); }
 };
 
-/// f(x) = x for x > 0, Slope * x otherwise. Slope must be positive so that the sign of the
-/// output tells the branch (PyTorch's default slope is 0.01).
-template <float Slope = 0.01f>
+/// f(x) = x for x > 0, slope * x otherwise, slope = Num / Den: leaky_relu<1, 10> has slope 0.1;
+/// the default is PyTorch's 0.01. (A ratio rather than a float template parameter: Clang
+/// before 18 does not accept floating-point template arguments.) The slope must be positive
+/// so that the sign of the output tells the branch.
+template <std::intmax_t Num = 1, std::intmax_t Den = 100>
 struct leaky_relu {
-  static_assert(Slope > 0.0f, "ctnn::leaky_relu<Slope>: the slope must be positive (use ctnn::relu for 0)");
+  static_assert(Num > 0 && Den > 0, "ctnn::leaky_relu<Num, Den>: the slope Num/Den must be positive (use ctnn::relu for 0)");
   static constexpr activation_kind kind = activation_kind::leaky_relu;
   static constexpr const char* name = "leaky_relu";
-  static constexpr float slope = Slope;
-  template <class T> static T apply(T x) noexcept { return x > T(0) ? x : T(Slope) * x; }
-  template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : T(Slope); }
+  static constexpr float slope = float(Num) / float(Den);
+  template <class T> static T apply(T x) noexcept { return x > T(0) ? x : T(slope) * x; }
+  template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : T(slope); }
 };
 
 /// f(x) = 1 / (1 + exp(-x)).
@@ -64,7 +66,7 @@ namespace detail {
 template <class A> struct is_activation_impl { static constexpr bool value = false; };
 template <> struct is_activation_impl<identity> { static constexpr bool value = true; };
 template <> struct is_activation_impl<relu> { static constexpr bool value = true; };
-template <float S> struct is_activation_impl<leaky_relu<S>> { static constexpr bool value = true; };
+template <std::intmax_t N, std::intmax_t D> struct is_activation_impl<leaky_relu<N, D>> { static constexpr bool value = true; };
 template <> struct is_activation_impl<sigmoid> { static constexpr bool value = true; };
 template <> struct is_activation_impl<tanh> { static constexpr bool value = true; };
 }  // namespace detail

@@ -12,6 +12,7 @@
 #include <span>
 
 #include "../config.hpp"
+#include "layer_kind.hpp"
 #include "../init.hpp"
 #include "../kernels/kernels.hpp"
 #include "activations.hpp"
@@ -22,6 +23,7 @@ namespace ctnn {
 template <class T, std::size_t In, std::size_t Out, class Act, class WeightInit, class BiasInit>
 struct dense_layer {
   using value_type = T;
+  static constexpr layer_kind kind = layer_kind::dense;
   using activation = Act;
   using weight_init = WeightInit;
   using bias_init = BiasInit;
@@ -65,7 +67,7 @@ struct dense_layer {
 
   /// Visits every parameter in canonical order: weight[out][in] row by row, then bias[out].
   template <class Self, class F>
-  static void visit_parameters(Self& self, F&& f) {
+  static constexpr void visit_parameters(Self& self, F&& f) {
     for (std::size_t o = 0; o < Out; ++o)
       for (std::size_t i = 0; i < In; ++i) f(self.weight(o, i));
     for (std::size_t o = 0; o < Out; ++o) f(self.bias[o]);

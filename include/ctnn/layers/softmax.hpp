@@ -10,6 +10,7 @@
 #include <span>
 
 #include "../config.hpp"
+#include "layer_kind.hpp"
 #include "../rng.hpp"
 
 namespace ctnn {
@@ -22,6 +23,7 @@ struct softmax {
 template <class T, std::size_t N>
 struct softmax_layer {
   using value_type = T;
+  static constexpr layer_kind kind = layer_kind::softmax;
   static constexpr const char* name = "softmax";
   static constexpr std::size_t in_size = N;
   static constexpr std::size_t out_size = N;
@@ -64,7 +66,7 @@ struct softmax_layer {
 
   std::span<T> buffer(std::size_t) noexcept { return {}; }
   template <class Self, class F>
-  static void visit_parameters(Self&, F&&) {}
+  static constexpr void visit_parameters(Self&, F&&) {}
   void initialize(rng&) noexcept {}
 };
 

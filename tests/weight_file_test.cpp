@@ -1,0 +1,195 @@
+// The weight file: bit-exact round trips, and every corruption refused with the network left
+// bit-identical and nothing allocated.
+#define BOOST_TEST_MODULE weight_file
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+
+#include "support/alloc_counter.hpp"
+#include "support/golden.hpp"
+#include "support/reference_networks.hpp"
+
+namespace ctnn {
+std::ostream& operator<<(std::ostream& os, status_code code) { return os << to_string(code); }
+}  // namespace ctnn
+
+using namespace reference_networks;
+using test_support::parameters_of;
+
+namespace {
+
+template <class Net>
+std::unique_ptr<Net> random_network(std::uint64_t seed) {
+  auto net = std::make_unique<Net>();
+  ctnn::initialize(*net, ctnn::rng{seed});
+  return net;
+}
+
+template <class Net>
+std::vector<std::byte> saved(const Net& net, bool with_test_vector) {
+  std::vector<std::byte> file(ctnn::weight_file_size<Net>(with_test_vector));
+  std::array<float, Net::input_size> x{};
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) * 0.25f - 0.5f;
+  const auto s = with_test_vector ? ctnn::save(net, file, x) : ctnn::save(net, file);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
+  return file;
+}
+
+template <class Net>
+void check_round_trip(std::uint64_t seed) {
+  for (bool with_test_vector : {false, true}) {
+    const auto original = random_network<Net>(seed);
+    const auto file = saved(*original, with_test_vector);
+    auto loaded = std::make_unique<Net>();
+    const auto s = ctnn::load(*loaded, file);
+    BOOST_TEST(s.ok(), s.message());
+    // Bit-exact, padding included (padding of a fresh network is zero on both sides).
+    BOOST_TEST(std::memcmp(loaded.get(), original.get(), sizeof(Net)) == 0);
+  }
+}
+
+/// Loads `file` into a network holding other parameters and expects refusal with `code`,
+/// the network unchanged and no allocation.
+template <class Net>
+void expect_refused(const std::vector<std::byte>& file, ctnn::status_code code, const std::string& what) {
+  static const auto bystander = random_network<Net>(999);
+  static auto target = std::make_unique<Net>();
+  std::memcpy(target.get(), bystander.get(), sizeof(Net));
+  ctnn::status s;
+  const long allocations = test_support::count_allocations([&] { s = ctnn::load(*target, file); });
+  BOOST_TEST(!s.ok(), what << ": accepted");
+  BOOST_TEST(s.code() == code, what << ": " << s.message());
+  BOOST_TEST(std::memcmp(target.get(), bystander.get(), sizeof(Net)) == 0, what << ": network changed");
+  BOOST_TEST(allocations == 0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(round_trips_are_bit_exact) {
+  check_round_trip<S<>>(1);
+  check_round_trip<M<>>(2);
+  check_round_trip<L<>>(3);
+  check_round_trip<W<>>(4);
+  check_round_trip<ctnn::network<ctnn::input<3>, ctnn::sigmoid, ctnn::dense<5, ctnn::leaky_relu<3, 10>>, ctnn::dense<4>,
+                                 ctnn::softmax>>(5);
+}
+
+BOOST_AUTO_TEST_CASE(every_truncation_is_refused) {
+  for (bool with_test_vector : {false, true}) {
+    const auto file = saved(*random_network<S<>>(6), with_test_vector);
+    for (std::size_t length = 0; length < file.size(); ++length)
+      expect_refused<S<>>({file.begin(), file.begin() + std::ptrdiff_t(length)}, ctnn::status_code::bad_format,
+                          "truncated to " + std::to_string(length));
+    auto longer = file;
+    longer.push_back(std::byte{0});
+    expect_refused<S<>>(longer, ctnn::status_code::bad_format, "one trailing byte");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_header_bit_flip_is_refused) {
+  const auto file = saved(*random_network<S<>>(7), true);
+  for (std::size_t byte = 0; byte < ctnn::io::header_size; ++byte)
+    for (int bit = 0; bit < 8; ++bit) {
+      auto corrupt = file;
+      corrupt[byte] ^= std::byte(1u << bit);
+      static S<> sink;
+      const auto s = ctnn::load(sink, corrupt);
+      BOOST_TEST(!s.ok(), "header byte " << byte << " bit " << bit << " flipped: accepted");
+      // Field-specific codes: the topology fields say mismatch, the rest bad format.
+      expect_refused<S<>>(corrupt, s.code(), "header byte " + std::to_string(byte) + " bit " + std::to_string(bit));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(payload_bit_flips_are_refused) {
+  const auto file = saved(*random_network<M<>>(8), true);
+  for (std::size_t byte = ctnn::io::header_size; byte < file.size(); byte += 13) {
+    auto corrupt = file;
+    corrupt[byte] ^= std::byte(1u << (byte % 8));
+    expect_refused<M<>>(corrupt, ctnn::status_code::bad_format, "payload byte " + std::to_string(byte));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(other_topologies_are_refused) {
+  const auto s_file = saved(*random_network<S<>>(9), false);
+  expect_refused<M<>>(s_file, ctnn::status_code::topology_mismatch, "S file into M");
+  // Same sizes, another activation: same parameter count, different hash.
+  using S_sigmoid = ctnn::network<ctnn::input<4>, ctnn::dense<16, ctnn::sigmoid>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<2>>;
+  static_assert(S_sigmoid::parameter_count == S<>::parameter_count);
+  static_assert(ctnn::topology_hash<S_sigmoid>() != ctnn::topology_hash<S<>>());
+  expect_refused<S_sigmoid>(s_file, ctnn::status_code::topology_mismatch, "S file into S with sigmoid");
+  using S_leaky = ctnn::network<ctnn::input<4>, ctnn::dense<16, ctnn::leaky_relu<1, 10>>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<2>>;
+  using S_leaky2 = ctnn::network<ctnn::input<4>, ctnn::dense<16, ctnn::leaky_relu<1, 5>>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<2>>;
+  static_assert(ctnn::topology_hash<S_leaky>() != ctnn::topology_hash<S_leaky2>());
+  // Fusion does not change the topology: dense<16> then tanh is dense<16, tanh>.
+  using S_unfused = ctnn::network<ctnn::input<4>, ctnn::dense<16>, ctnn::tanh, ctnn::dense<16>, ctnn::tanh, ctnn::dense<2>>;
+  static_assert(ctnn::topology_hash<S_unfused>() == ctnn::topology_hash<S<>>());
+}
+
+// A file whose CRC is right but whose parameters do not reproduce its test vector (as made by
+// a buggy writer): check_failed. And a NaN parameter: bad_format.
+BOOST_AUTO_TEST_CASE(test_vector_and_finiteness_are_checked) {
+  auto file = saved(*random_network<S<>>(10), true);
+  auto rewrite = [](std::vector<std::byte>& f, std::size_t parameter, float value) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    for (int i = 0; i < 4; ++i) f[ctnn::io::header_size + 4 * parameter + i] = std::byte((bits >> (8 * i)) & 0xFF);
+    const std::uint32_t crc = ctnn::io::crc32(0, f.data() + ctnn::io::header_size, f.size() - ctnn::io::header_size);
+    for (int i = 0; i < 4; ++i) f[32 + i] = std::byte((crc >> (8 * i)) & 0xFF);
+  };
+  auto wrong = file;
+  rewrite(wrong, 5, 3.0f);
+  expect_refused<S<>>(wrong, ctnn::status_code::check_failed, "test vector");
+  auto nan = file;
+  rewrite(nan, 5, std::numeric_limits<float>::quiet_NaN());
+  expect_refused<S<>>(nan, ctnn::status_code::bad_format, "NaN parameter");
+}
+
+BOOST_AUTO_TEST_CASE(messages_name_the_field) {
+  auto file = saved(*random_network<S<>>(11), false);
+  file[8] = std::byte{7};  // format version 7
+  S<> net;
+  BOOST_TEST(std::string(ctnn::load(net, file).message()) == "weight file: format version 7, this library reads version 1");
+  const auto s_file = saved(*random_network<S<>>(11), false);
+  M<> m;
+  const std::string mismatch = ctnn::load(m, s_file).message();
+  BOOST_TEST(mismatch.find("the file was made for a different network") != std::string::npos, mismatch);
+}
+
+BOOST_AUTO_TEST_CASE(files_on_disk) {
+  const auto net = random_network<M<>>(12);
+  const std::string path = "weight_file_test_M.ctnn";
+  BOOST_REQUIRE(ctnn::save(*net, path.c_str(), std::array<float, 16>{1, 2, 3}).ok());
+  auto loaded = std::make_unique<M<>>();
+  ctnn::status s;
+  const long allocations = test_support::count_allocations([&] { s = ctnn::load(*loaded, path.c_str()); });
+  BOOST_TEST(s.ok(), s.message());
+  BOOST_TEST(allocations == 0);
+  BOOST_TEST(parameters_of(*loaded) == parameters_of(*net));
+  std::remove(path.c_str());
+  const auto missing = ctnn::load(*loaded, "no/such/file.ctnn");
+  BOOST_TEST(missing.code() == ctnn::status_code::io_error);
+  BOOST_TEST(std::string(missing.message()) == "load: cannot open no/such/file.ctnn");
+}
+
+BOOST_AUTO_TEST_CASE(export_header_text) {
+  using tiny = ctnn::network<ctnn::input<1>, ctnn::dense<2>>;
+  tiny net;
+  net.layer<0>().weight(0, 0) = 1.5f;
+  net.layer<0>().weight(1, 0) = -0x1p-140f;  // subnormal
+  net.layer<0>().bias[0] = 0.1f;
+  std::array<char, ctnn::exported_header_capacity<tiny>(4)> text{};
+  std::size_t length = 0;
+  BOOST_REQUIRE(ctnn::export_header(net, text, length, "tiny").ok());
+  const std::string header(text.data(), length);
+  BOOST_TEST(header.find("0x1.800000p+0f, -0x0.000400p-126f, 0x1.99999ap-4f, 0.0f,") != std::string::npos, header);
+  BOOST_TEST(ctnn::export_header(net, text, length, "9lives").code() == ctnn::status_code::invalid_argument);
+  std::array<char, 64> small{};
+  BOOST_TEST(ctnn::export_header(net, small, length, "tiny").code() == ctnn::status_code::invalid_argument);
+}
