@@ -7,7 +7,7 @@ packages="g++ meson ninja-build pkg-config libhwy-dev libboost-dev libboost-test
 libbenchmark-dev libeigen3-dev zlib1g-dev dataset-fashion-mnist \
 python3 python3-numpy python3-torch python3-matplotlib \
 gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm \
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev time libtorch-dev"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,219 @@
+// bench/roofline.cpp - what one core of this machine can do, and the lower bounds that puts on
+// every row of ctnn_bench.
+//
+//   taskset -c 1 build-bench/bench/roofline            # a table
+//   taskset -c 1 build-bench/bench/roofline --json     # the same, for bench/report.py
+//
+// Measured, best of several runs of ~50 ms each (the best is the least disturbed by the other
+// processes on a shared machine):
+//   * clock: a chain of dependent integer adds (one cycle each on every x86 core since the P6),
+//     best of 40 runs of 6 ms: on a loaded VM a whole run can lose its core;
+//   * peak fp32 FMA rate: 12 independent accumulators of MulAdd on the widest Highway vector
+//     (2 FMA pipes x 4 cycles latency need 8 in flight; 12 leaves margin);
+//   * read bandwidth at working sets of 16 KB (L1), 512 KB (L2), 8 MB (L3) and 256 MB (DRAM):
+//     sums of full vectors into 12 accumulators, so only the loads limit.
+// Bounds, per benchmark (a lower bound on time: the row cannot go faster than the slower of):
+//   * compute: multiply-adds x 2 / peak FMA rate;
+//   * memory: bytes that must move / read bandwidth of the level their working set fits in.
+//     Inference moves the canonical parameters once (4 bytes each). A training step moves the
+//     optimizer's state once: Adam reads p, g, m, v and writes p, m, v (28 bytes per
+//     parameter), plain SGD reads p, g and writes p (12 bytes), plus the batch's inputs.
+// The bounds ignore latency: a 4-16-16-2 network at batch 1 is a chain of dependent layers
+// and will not reach its throughput bound; the ratio says how far from the machine it runs.
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+#include <reference_networks.hpp>
+
+#include "common.hpp"
+
+namespace {
+
+namespace hn = hwy::HWY_NAMESPACE;
+using clock_type = std::chrono::steady_clock;
+
+/// Seconds of the fastest of `runs` calls of f().
+template <class F>
+double best_of(int runs, F f) {
+  double best = 1e30;
+  for (int r = 0; r < runs; ++r) {
+    const auto t0 = clock_type::now();
+    f();
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
+  }
+  return best;
+}
+
+/// Core clock in GHz from a chain of dependent one-cycle adds.
+double clock_ghz() {
+#if defined(__x86_64__)
+  constexpr long reps = 200000;
+  const double s = best_of(40, [] {
+    long x = 0;
+    for (long i = 0; i < reps; ++i) asm volatile(".rept 100\n\taddq $1, %0\n\t.endr" : "+r"(x));
+    if (x != reps * 100) std::abort();
+  });
+  return double(reps) * 100.0 / s / 1e9;
+#else
+  return 0;
+#endif
+}
+
+/// Peak fp32 multiply-add rate, GFLOP/s (2 flops per lane per FMA).
+double peak_gflops() {
+  const hn::ScalableTag<float> d;
+  constexpr int accumulators = 12;
+  constexpr long reps = 2000000;
+  float sink = 0;
+  const double s = best_of(7, [&] {
+    const auto a = hn::Set(d, 0.999999f), b = hn::Set(d, 1e-7f);
+    hn::Vec<decltype(d)> acc[accumulators];
+    for (int j = 0; j < accumulators; ++j) acc[j] = hn::Set(d, float(j));
+    // Without -ffast-math the compiler may neither merge nor drop these chains.
+    for (long i = 0; i < reps; ++i)
+      for (int j = 0; j < accumulators; ++j) acc[j] = hn::MulAdd(acc[j], a, b);
+    auto sum = acc[0];
+    for (int j = 1; j < accumulators; ++j) sum = hn::Add(sum, acc[j]);
+    sink += hn::GetLane(sum);
+  });
+  if (sink == 12345.0f) std::puts("");
+  return 2.0 * double(hn::Lanes(d)) * accumulators * double(reps) / s / 1e9;
+}
+
+/// Read bandwidth, GB/s, summing a buffer of `bytes` over and over (~64 MB read per run).
+double read_gbps(std::size_t bytes) {
+  const hn::ScalableTag<float> d;
+  const std::size_t n = bytes / sizeof(float);
+  const std::size_t lanes = hn::Lanes(d);
+  constexpr std::size_t accumulators = 12;
+  auto* buf = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
+  for (std::size_t i = 0; i < n; ++i) buf[i] = float(i % 7);
+  const std::size_t passes = std::max<std::size_t>(1, (std::size_t(64) << 20) / bytes);
+  float sink = 0;
+  const double s = best_of(bytes > (64u << 20) ? 3 : 7, [&] {
+    hn::Vec<decltype(d)> acc[accumulators];
+    for (auto& a : acc) a = hn::Zero(d);
+    for (std::size_t p = 0; p < passes; ++p) {
+      for (std::size_t i = 0; i + accumulators * lanes <= n; i += accumulators * lanes)
+        for (std::size_t j = 0; j < accumulators; ++j) acc[j] = hn::Add(acc[j], hn::Load(d, buf + i + j * lanes));
+    }
+    auto sum = acc[0];
+    for (std::size_t j = 1; j < accumulators; ++j) sum = hn::Add(sum, acc[j]);
+    sink += hn::GetLane(sum);
+  });
+  std::free(buf);
+  if (sink == 12345.0f) std::puts("");
+  return double(passes) * double(bytes) / s / 1e9;
+}
+
+struct machine {
+  double ghz, gflops, l1, l2, l3, dram;  // GHz, GFLOP/s, GB/s
+  static constexpr std::size_t l1_bytes = 48 << 10, l2_bytes = 1 << 20;
+};
+
+struct bound {
+  std::string name;
+  double flops, bytes, working_set;
+  double compute_ns, memory_ns;
+  const char* level;
+  double ns() const { return std::max(compute_ns, memory_ns); }
+  const char* limit() const { return compute_ns >= memory_ns ? "FMA peak" : level; }
+};
+
+/// The memory level a working set lives in and its bandwidth. A set up to 5% over L2 (W's 1.004
+/// MB of weights) is counted as L2: most of it stays there, and a lower bound may be optimistic.
+std::pair<const char*, double> level_of(const machine& m, double working_set) {
+  if (working_set <= machine::l1_bytes) return {"L1 bandwidth", m.l1};
+  if (working_set <= 1.05 * machine::l2_bytes) return {"L2 bandwidth", m.l2};
+  return {"L3 bandwidth", m.l3};
+}
+
+bound make_bound(const machine& m, std::string name, double flops, double bytes, double working_set) {
+  const auto [level, gbps] = level_of(m, working_set);
+  return {std::move(name), flops, bytes, working_set, flops / m.gflops, bytes / gbps, level};
+}
+
+template <class Net>
+bound inference_bound(const machine& m, const char* name) {
+  const double params = double(Net::parameter_count);
+  return make_bound(m, std::string("infer/") + name, 2.0 * double(bench::multiply_adds<Net>()), 4.0 * params,
+                    4.0 * params);
+}
+
+/// One training step: forward (2 flops per multiply-add), weight gradient (2), input gradient
+/// of every layer but the first (2); optimizer state traffic and the batch's inputs.
+template <class Net>
+bound training_bound(const machine& m, const char* name, std::size_t batch, bool adam) {
+  const double macs = double(bench::multiply_adds<Net>());
+  const double first = double(bench::layer_shape<Net, 0>::in * bench::layer_shape<Net, 0>::out);
+  const double params = double(Net::parameter_count);
+  const double flops = double(batch) * (6.0 * macs - 2.0 * first);
+  const double state_bytes = (adam ? 16.0 : 8.0) * params;  // p, g (, m, v)
+  const double traffic = (adam ? 28.0 : 12.0) * params + 4.0 * double(batch * Net::input_size);
+  return make_bound(m, std::string("train/") + name, flops, traffic, state_bytes + 4.0 * double(batch * Net::input_size));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  machine m{};
+  m.gflops = peak_gflops();
+  m.ghz = clock_ghz();
+  m.l1 = read_gbps(16 << 10);
+  m.l2 = read_gbps(512 << 10);
+  m.l3 = read_gbps(8 << 20);
+  m.dram = read_gbps(256 << 20);
+
+  using namespace reference_networks;
+  const std::vector<bound> bounds = {
+      inference_bound<S<>>(m, "S"),
+      inference_bound<M<>>(m, "M"),
+      inference_bound<L<>>(m, "L"),
+      inference_bound<W<>>(m, "W"),
+      training_bound<L<>>(m, "T1_b1", 1, true),
+      training_bound<L<>>(m, "T1_b32", 32, true),
+      training_bound<L<>>(m, "T1_b128", 128, true),
+      training_bound<S<>>(m, "T2", 1, false),
+  };
+
+  if (json) {
+    std::printf("{\n  \"machine\": {\"target\": \"%s\", \"clock_ghz\": %.3f, \"peak_gflops\": %.1f, "
+                "\"l1_gbps\": %.1f, \"l2_gbps\": %.1f, \"l3_gbps\": %.1f, \"dram_gbps\": %.1f},\n  \"bounds\": {\n",
+                hwy::TargetName(HWY_STATIC_TARGET), m.ghz, m.gflops, m.l1, m.l2, m.l3, m.dram);
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      const bound& b = bounds[i];
+      std::printf("    \"%s\": {\"ns\": %.2f, \"limit\": \"%s\", \"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.2f, "
+                  "\"memory_ns\": %.2f}%s\n",
+                  b.name.c_str(), b.ns(), b.limit(), b.flops, b.bytes, b.compute_ns, b.memory_ns,
+                  i + 1 < bounds.size() ? "," : "");
+    }
+    std::printf("  }\n}\n");
+    return 0;
+  }
+
+  std::printf("one core, %s (%zu fp32 lanes)\n", hwy::TargetName(HWY_STATIC_TARGET),
+              hn::Lanes(hn::ScalableTag<float>()));
+  std::printf("  clock (dependent adds)   %8.2f GHz\n", m.ghz);
+  std::printf("  peak fp32 FMA            %8.1f GFLOP/s  (%.1f flops/cycle)\n", m.gflops, m.gflops / m.ghz);
+  std::printf("  read bandwidth L1 16 KB  %8.1f GB/s     (%.1f bytes/cycle)\n", m.l1, m.l1 / m.ghz);
+  std::printf("  read bandwidth L2 512 KB %8.1f GB/s     (%.1f bytes/cycle)\n", m.l2, m.l2 / m.ghz);
+  std::printf("  read bandwidth L3 8 MB   %8.1f GB/s     (%.1f bytes/cycle)\n", m.l3, m.l3 / m.ghz);
+  std::printf("  read bandwidth DRAM      %8.1f GB/s\n\n", m.dram);
+  std::printf("%-14s %12s %12s %11s %11s %11s  %s\n", "bound", "flops", "bytes", "compute", "memory", "bound",
+              "limited by");
+  for (const bound& b : bounds)
+    std::printf("%-14s %12.0f %12.0f %9.1f ns %8.1f ns %8.1f ns  %s\n", b.name.c_str(), b.flops, b.bytes, b.compute_ns,
+                b.memory_ns, b.ns(), b.limit());
+  return 0;
+}
