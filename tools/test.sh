@@ -8,6 +8,8 @@
 #   baseline     no -march: Highway's SCALAR target
 #   pure-scalar  CTNN_PURE_SCALAR: no Highway at all
 #   sanitize     native with -fsanitize=address,undefined
+#   cortex-m4f   bare-metal firmware for Cortex-M4F (cross/cortex-m4f.ini), tests run in QEMU
+#   cortex-m3    bare-metal firmware for Cortex-M3 (cross/cortex-m3.ini), tests run in QEMU
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,8 +18,9 @@ root=$(pwd)
 
 jobs=${CTNN_JOBS:-2}
 out=build-tests
-variants=${CTNN_VARIANTS:-"native avx2 baseline pure-scalar sanitize"}
+variants=${CTNN_VARIANTS:-"native avx2 baseline pure-scalar sanitize cortex-m4f cortex-m3"}
 dirs=""
+cross_dirs=""
 
 configure() {  # name, meson options...
   dir="$out/$1"; shift
@@ -36,6 +39,8 @@ for v in $variants; do
     pure-scalar) set -- -Dsimd=pure-scalar -Dexamples=false -Dbench=disabled ;;
     sanitize)    set -- -Dsimd=native -Dexamples=false -Dbench=disabled -Db_sanitize=address,undefined \
                         -Dbuildtype=debugoptimized ;;
+    cortex-m4f)  set -- --cross-file cross/cortex-m4f.ini; cross_dirs="$cross_dirs $out/$v" ;;
+    cortex-m3)   set -- --cross-file cross/cortex-m3.ini; cross_dirs="$cross_dirs $out/$v" ;;
     *) echo "unknown variant $v"; exit 2 ;;
   esac
   dir="$out/$v"
@@ -56,5 +61,7 @@ for v in $variants; do
 done
 
 [ -f "$out/native/.ninja_log" ] && /usr/bin/python3 tools/compile_times.py "$out/native"
+# shellcheck disable=SC2086
+[ -n "$cross_dirs" ] && /usr/bin/python3 tools/footprint.py $cross_dirs
 # shellcheck disable=SC2086
 /usr/bin/python3 "$root/tools/test_summary.py" $dirs
