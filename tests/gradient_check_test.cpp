@@ -140,3 +140,12 @@ BOOST_AUTO_TEST_CASE(reference_networks_float) {
   // the number of units near a kink small.
   gradient_check<reference_networks::M<float>, ctnn::softmax_cross_entropy, 2>(24, 7);
 }
+
+// Through the batch statistics of batch normalization (training mode), at several batches.
+BOOST_AUTO_TEST_CASE(batch_norm_training_mode) {
+  gradient_check<net<double, ctnn::dense<6>, ctnn::batch_norm, ctnn::relu, ctnn::dense<3>>, ctnn::mean_squared_error, 4>(25);
+  gradient_check<net<double, ctnn::dense<9>, ctnn::basic_batch_norm<1, 1000, 3, 10>, ctnn::tanh, ctnn::dense<4>>,
+                 ctnn::softmax_cross_entropy, 2>(26);
+  gradient_check<net<double, ctnn::batch_norm, ctnn::dense<7, ctnn::sigmoid>, ctnn::batch_norm, ctnn::dense<2>>,
+                 ctnn::binary_cross_entropy, 5>(27);
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "fold.hpp"
 #include "init.hpp"
 #include "io/export.hpp"
 #include "io/exported.hpp"

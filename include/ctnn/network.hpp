@@ -37,6 +37,7 @@
 #include "config.hpp"
 #include "layers/activation_layer.hpp"
 #include "layers/activations.hpp"
+#include "layers/batch_norm.hpp"
 #include "layers/dense.hpp"
 #include "layers/input.hpp"
 #include "layers/softmax.hpp"
@@ -47,6 +48,10 @@ namespace ctnn {
 namespace detail {
 
 namespace hana = boost::hana;
+
+/// A plain list of types (the layer specs a network was declared with).
+template <class... Ts>
+struct type_list {};
 
 template <class S>
 struct is_input : std::false_type {};
@@ -62,8 +67,8 @@ struct resolve_spec {
   static_assert(!is_input<Spec>::value, "ctnn::network: ctnn::input<N> may only be the first parameter");
   static_assert(resolvable_spec<Spec, T>,
                 "ctnn::network: every parameter after the input must be a layer spec "
-                "(ctnn::dense<N>, ctnn::relu, ctnn::leaky_relu<S>, ctnn::sigmoid, ctnn::tanh, ctnn::identity, "
-                "ctnn::softmax)");
+                "(ctnn::dense<N>, ctnn::batch_norm, ctnn::relu, ctnn::leaky_relu<Num, Den>, ctnn::sigmoid, "
+                "ctnn::tanh, ctnn::identity, ctnn::softmax)");
   using type = typename Spec::template resolve<T, In>;
 };
 template <class T, std::size_t In, activation A>
@@ -134,6 +139,8 @@ class basic_network {
  public:
   using value_type = T;
   using layers_type = typename resolved::tuple;
+  using input_spec = Input;
+  using layer_specs = detail::type_list<Specs...>;
 
   static constexpr std::size_t layer_count = decltype(boost::hana::length(resolved::types))::value;
   /// The I-th concrete layer type, after fusion.

@@ -56,6 +56,19 @@ template <class T, std::size_t N>
 struct is_softmax_layer<softmax_layer<T, N>> : std::true_type {};
 template <class L>
 concept has_activation = requires { typename L::activation; };
+/// Layers that keep per-batch state between forward and backward (batch normalization).
+template <class L, std::size_t Batch>
+concept has_training_state = requires { typename L::template training_state<Batch>; };
+struct no_training_state {};
+template <class L, std::size_t Batch>
+struct training_state_of {
+  using type = no_training_state;
+};
+template <class L, std::size_t Batch>
+  requires has_training_state<L, Batch>
+struct training_state_of<L, Batch> {
+  using type = typename L::template training_state<Batch>;
+};
 template <class L>
 constexpr bool ends_in_sigmoid() {
   if constexpr (has_activation<L>) return L::activation::kind == activation_kind::sigmoid;
@@ -118,6 +131,7 @@ class trainer {
     if (training_.clip_norm > 0) clip_gradients_by_norm(grads_, training_.clip_norm);
     ++step_count_;
     Optimizer::update(net, grads_, optimizer_state_, options_, step_count_);
+    commit_training_states(net);
     return report;
   }
 
@@ -134,7 +148,7 @@ class trainer {
     constexpr std::size_t last = layer_count - 1;
     T* dy = gradient_rows_[0].data.data();
     const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
-        activation<last>(), targets, dy);
+        activation_rows<last>(), targets, dy);
     backward(net, x, dy);
     return {loss, 0, {}};
   }
@@ -153,7 +167,7 @@ class trainer {
 
  private:
   template <std::size_t I>
-  T* activation() noexcept {
+  T* activation_rows() noexcept {
     return std::get<I>(activations_).data.data();
   }
 
@@ -176,14 +190,30 @@ class trainer {
     if constexpr (I == 0)
       return x;
     else
-      return activation<I - 1>();
+      return activation_rows<I - 1>();
   }
 
   void forward(const Net& net, const T* x) noexcept {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (forward_layer<I>(net, x), ...); }(std::make_index_sequence<layer_count>{});
+  }
+  template <std::size_t I>
+  void forward_layer(const Net& net, const T* x) noexcept {
+    constexpr std::size_t stride = Net::template input_stride<I>();
+    if constexpr (detail::has_training_state<layer_t<I>, Batch>)
+      net.template layer<I>().template forward_train<Batch, stride>(layer_input<I>(x), activation_rows<I>(), std::get<I>(states_));
+    else
+      net.template layer<I>().template forward<Batch, stride>(layer_input<I>(x), activation_rows<I>());
+  }
+
+  /// Applies what layers learned from an accepted step's batch (running statistics).
+  void commit_training_states(Net& net) noexcept {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (net.template layer<I>().template forward<Batch, Net::template input_stride<I>()>(layer_input<I>(x), activation<I>()),
-       ...);
+      (commit_layer<I>(net), ...);
     }(std::make_index_sequence<layer_count>{});
+  }
+  template <std::size_t I>
+  void commit_layer(Net& net) noexcept {
+    if constexpr (detail::has_training_state<layer_t<I>, Batch>) net.template layer<I>().commit(std::get<I>(states_));
   }
 
   // A right fold over the layers: each takes the gradient at its output and returns the
@@ -193,21 +223,33 @@ class trainer {
     hana::fold_right(hana::make_range(hana::size_c<0>, hana::size_c<layer_count>), dy, [&](auto index, T* grad_out) {
       constexpr std::size_t I = decltype(index)::value;
       T* grad_in = grad_out == gradient_rows_[0].data.data() ? gradient_rows_[1].data.data() : gradient_rows_[0].data.data();
-      net.template layer<I>().template backward<Batch, Net::template input_stride<I>(), (I > 0)>(
-          layer_input<I>(x), activation<I>(), grad_out, grad_in, grads_.template layer<I>());
+      constexpr std::size_t stride = Net::template input_stride<I>();
+      if constexpr (detail::has_training_state<layer_t<I>, Batch>)
+        net.template layer<I>().template backward<Batch, stride, (I > 0)>(
+            layer_input<I>(x), activation_rows<I>(), grad_out, grad_in, grads_.template layer<I>(), std::get<I>(states_));
+      else
+        net.template layer<I>().template backward<Batch, stride, (I > 0)>(layer_input<I>(x), activation_rows<I>(), grad_out,
+                                                                         grad_in, grads_.template layer<I>());
       return grad_in;
     });
   }
 
+  template <std::size_t I>
+  using layer_t = typename Net::template layer_type<I>;
   template <std::size_t... I>
   static auto make_activations(std::index_sequence<I...>)
       -> std::tuple<detail::aligned_rows<T, Batch * Net::template layer_type<I>::out_stride>...>;
   using activations_type = decltype(make_activations(std::make_index_sequence<layer_count>{}));
+  template <std::size_t... I>
+  static auto make_states(std::index_sequence<I...>)
+      -> std::tuple<typename detail::training_state_of<layer_t<I>, Batch>::type...>;
+  using states_type = decltype(make_states(std::make_index_sequence<layer_count>{}));
 
   options_type options_;
   training_options training_;
   std::uint64_t step_count_ = 0;
   activations_type activations_{};
+  states_type states_{};
   detail::aligned_rows<T, input_copy_size> input_copy_{};
   detail::aligned_rows<T, Batch * Net::max_stride> gradient_rows_[2]{};
   Net grads_{};
