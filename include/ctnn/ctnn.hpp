@@ -15,5 +15,6 @@
 #include "training/clipping.hpp"
 #include "training/losses.hpp"
 #include "training/rmsprop.hpp"
+#include "training/schedules.hpp"
 #include "training/sgd.hpp"
 #include "training/trainer.hpp"
