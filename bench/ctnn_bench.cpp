@@ -50,11 +50,21 @@ using net_L = reference_networks::L<>;
 using net_W = reference_networks::W<>;
 
 /// The Eigen product style of the `eigen` rows, per network: the fastest of the four measured
-/// with --eigen_variants on this machine (see bench/RESULTS.md).
+/// with --eigen_variants on this machine (CPU-time medians, bench/RESULTS.md). Inference:
+/// column-major GEMV for M and L (row-major is 1.5x slower); S is a tie, lazy by 0.5%; W is
+/// 12% faster as row-major lazyProduct (dot products) than as Eigen's GEMV (9.97 vs 11.37 us).
+/// Training: Eigen's blocked GEMM for T1 (lazy is 2-3x slower at batch 32/128); lazy for T2's
+/// tiny products (144 vs 174 ns).
 template <class Net>
 constexpr bench::eigen::product_style eigen_inference_style = {.row_major = false, .lazy = false};
+template <>
+constexpr bench::eigen::product_style eigen_inference_style<net_S> = {.row_major = false, .lazy = true};
+template <>
+constexpr bench::eigen::product_style eigen_inference_style<net_W> = {.row_major = true, .lazy = true};
 template <class Net>
 constexpr bench::eigen::product_style eigen_training_style = {.row_major = false, .lazy = false};
+template <>
+constexpr bench::eigen::product_style eigen_training_style<net_S> = {.row_major = false, .lazy = true};
 
 constexpr std::size_t inference_pool = 64;  // inputs rotated through by inference rows
 constexpr std::size_t training_pool = 256;  // samples rotated through by training rows

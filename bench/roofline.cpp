@@ -75,7 +75,7 @@ double peak_gflops() {
   constexpr int accumulators = 12;
   constexpr long reps = 2000000;
   float sink = 0;
-  const double s = best_of(7, [&] {
+  const double s = best_of(15, [&] {
     const auto a = hn::Set(d, 0.999999f), b = hn::Set(d, 1e-7f);
     hn::Vec<decltype(d)> acc[accumulators];
     for (int j = 0; j < accumulators; ++j) acc[j] = hn::Set(d, float(j));
@@ -100,7 +100,7 @@ double read_gbps(std::size_t bytes) {
   for (std::size_t i = 0; i < n; ++i) buf[i] = float(i % 7);
   const std::size_t passes = std::max<std::size_t>(1, (std::size_t(64) << 20) / bytes);
   float sink = 0;
-  const double s = best_of(bytes > (64u << 20) ? 3 : 7, [&] {
+  const double s = best_of(bytes > (64u << 20) ? 3 : 15, [&] {
     hn::Vec<decltype(d)> acc[accumulators];
     for (auto& a : acc) a = hn::Zero(d);
     for (std::size_t p = 0; p < passes; ++p) {
