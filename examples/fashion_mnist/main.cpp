@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  // The test set is evaluated many times: scale it once.
+  // The test set is evaluated many times: standardize it once.
   std::vector<fashion_mnist::image> test_images(test.value.size());
   for (std::size_t i = 0; i < test_images.size(); ++i) fashion_mnist::normalize(test.value, i, test_images[i]);
 
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
   classifier net;
   ctnn::rng random{opt.seed};
   ctnn::initialize(net, random);
-  // About 2 MB of activations, gradients and Adam moments: too big for the stack.
+  // 2.2 MB of activations, gradients and Adam moments: too big for the stack.
   auto trainer = std::make_unique<trainer_t>(ctnn::adam::options{.learning_rate = opt.learning_rate});
 
   const std::size_t steps_per_epoch = train.value.size() / batch;  // the remainder is left out, reshuffled each epoch
@@ -250,10 +250,12 @@ int main(int argc, char** argv) {
       test_accuracy = accuracy(net, test_images, test.value.labels);
       const double epochs_done = double(step) / double(steps_per_epoch);
       const double train_loss = loss_sum / double(loss_count);
-      if (!opt.quiet)
+      if (!opt.quiet) {
         std::printf("epoch %5.2f  step %6zu  train loss %.4f  test accuracy %6.2f %%  %7.0f samples/s  %6.2f s\n",
                     epochs_done, step, train_loss, 100 * test_accuracy, double(step * batch) / training.seconds(),
                     training.seconds());
+        std::fflush(stdout);  // shown as it happens, also through a pipe
+      }
       if (csv != nullptr)
         std::fprintf(csv, "%.4f,%zu,%.6f,%.4f,%.4f\n", epochs_done, step, train_loss, test_accuracy, training.seconds());
       loss_sum = 0;
