@@ -152,6 +152,19 @@ BOOST_AUTO_TEST_CASE(nested_sequential_is_piecewise) {
   for (std::uint64_t t = 0; t < 12; ++t) BOOST_TEST(three(t) == (t < 4 ? 1.0 : t < 7 ? 2.0 : 3.0));
 }
 
+// A noexcept lambda is a schedule (PyTorch's LambdaLR) and composes like the others.
+BOOST_AUTO_TEST_CASE(lambdas_are_schedules) {
+  const auto inverse_time = [](std::uint64_t t) noexcept { return 0.1 / double(t + 1); };
+  static_assert(ctnn::learning_rate_schedule<decltype(inverse_time)>);
+  const ctnn::sequential_schedule warm{ctnn::linear_warmup{.base_lr = 0.5f, .start_factor = 0.5f, .total_iters = 2}, 2,
+                                       inverse_time};
+  BOOST_TEST(warm(1) == 0.375);  // halfway from 0.5 * 0.5 to 0.5
+  BOOST_TEST(warm(2) == 0.1);
+  BOOST_TEST(warm(5) == 0.1 / 4);
+  const auto throwing = [](std::uint64_t) { return 0.1; };  // not noexcept: not a schedule
+  static_assert(!ctnn::learning_rate_schedule<decltype(throwing)>);
+}
+
 BOOST_AUTO_TEST_CASE(reduce_on_plateau_matches_torch) {
   using ctnn::plateau_mode, ctnn::plateau_threshold;
   check_plateau_against_torch("plateau/a", "loss", {.base_lr = 0.1f, .mode = plateau_mode::min, .factor = 0.5f, .patience = 3});
