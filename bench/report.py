@@ -95,7 +95,7 @@ def main(argv):
         per_iter = items.get(name, 1.0)
         rate = per_iter * 1e9 / med
         eigen = medians.get(task + "/eigen")
-        ratio = f"{eigen / med:.2f}x" if eigen else ""
+        ratio = (f"{eigen / med:.2f}x" if eigen / med >= 0.1 else f"{eigen / med:.3f}x") if eigen else ""
         target = ""
         if impl == "ctnn" and task in TARGETS and eigen:
             met = eigen / med >= TARGETS[task]
