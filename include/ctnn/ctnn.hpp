@@ -13,6 +13,7 @@
 #include "status.hpp"
 #include "training/adam.hpp"
 #include "training/clipping.hpp"
+#include "training/health.hpp"
 #include "training/losses.hpp"
 #include "training/rmsprop.hpp"
 #include "training/schedules.hpp"

@@ -256,6 +256,13 @@ class basic_network {
     zip_impl(std::forward<F>(f), std::make_index_sequence<layer_count>{}, others...);
   }
 
+  /// As zip_buffers, with the index of the buffers' layer first: f(layer, spans...).
+  template <class F, class... Others>
+  void zip_layer_buffers(F&& f, Others&... others) {
+    auto with_index = [&f]<std::size_t I>(std::integral_constant<std::size_t, I>, auto... spans) { f(I, spans...); };
+    zip_impl(with_index, std::make_index_sequence<layer_count>{}, others...);
+  }
+
   /// Initializes every layer from its initializers, drawing from g in layer order.
   void initialize(rng& g) noexcept {
     for_each_layer([&](auto& l) { l.initialize(g); });
@@ -268,8 +275,13 @@ class basic_network {
   }
   template <std::size_t I, class F, class... Others>
   void zip_layer(F& f, Others&... others) {
-    for (std::size_t k = 0; k < layer_type<I>::buffer_count; ++k)
-      f(layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
+    for (std::size_t k = 0; k < layer_type<I>::buffer_count; ++k) {
+      if constexpr (std::is_invocable_v<F&, std::integral_constant<std::size_t, I>, std::span<T>,
+                                        decltype(others.template layer<I>().buffer(k))...>)
+        f(std::integral_constant<std::size_t, I>{}, layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
+      else
+        f(layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
+    }
   }
 
   void run_layers(const T* src, T (&rows)[2][max_stride], T* y) const noexcept {

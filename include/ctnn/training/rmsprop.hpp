@@ -42,14 +42,18 @@ struct rmsprop {
     return {};
   }
 
+  /// One update; adds each layer's squared update norm to update_sq[layer].
   template <class Net>
-  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t) noexcept {
+  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t,
+                     std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const T lr = T(o.learning_rate), alpha = T(o.alpha), rest = T(1.0 - double(o.alpha)), eps = T(o.eps),
             wd = T(o.weight_decay), mu = T(o.momentum);
-    net.zip_buffers(
-        [&](std::span<T> p, std::span<T> g, std::span<T> sq, std::span<T> buf, std::span<T> avg) {
+    net.zip_layer_buffers(
+        [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> sq, std::span<T> buf, std::span<T> avg) {
+          double moved = 0;
           for (std::size_t i = 0; i < p.size(); ++i) {
+            const T old = p[i];
             T d = g[i];
             if (wd != T(0)) d = d + wd * p[i];
             sq[i] = alpha * sq[i] + rest * d * d;
@@ -66,7 +70,9 @@ struct rmsprop {
             } else {
               p[i] = p[i] - lr * (d / denom);
             }
+            moved += double(p[i] - old) * double(p[i] - old);
           }
+          update_sq[layer] += moved;
         },
         grads, s.square_avg, s.momentum_buffer, s.grad_avg);
   }

@@ -46,12 +46,15 @@ struct basic_sgd<true> {
     return {};
   }
 
+  /// One update; adds each layer's squared update norm to update_sq[layer].
   template <class Net>
-  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step) noexcept {
+  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step,
+                     std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const T lr = T(o.learning_rate), mu = T(o.momentum), wd = T(o.weight_decay), keep = T(1.0 - double(o.dampening));
-    net.zip_buffers(
-        [&](std::span<T> p, std::span<T> g, std::span<T> b) {
+    net.zip_layer_buffers(
+        [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) {
+          double sq = 0;
           for (std::size_t i = 0; i < p.size(); ++i) {
             T d = g[i];
             if (wd != T(0)) d = d + wd * p[i];
@@ -59,8 +62,11 @@ struct basic_sgd<true> {
               b[i] = step == 1 ? d : mu * b[i] + keep * d;
               d = o.nesterov ? d + mu * b[i] : b[i];
             }
+            const T old = p[i];
             p[i] = p[i] - lr * d;
+            sq += double(p[i] - old) * double(p[i] - old);
           }
+          update_sq[layer] += sq;
         },
         grads, s.momentum_buffer);
   }
@@ -83,16 +89,20 @@ struct basic_sgd<false> {
     return {};
   }
 
+  /// One update; adds each layer's squared update norm to update_sq[layer].
   template <class Net>
-  static void update(Net& net, Net& grads, state<Net>&, const options& o, std::uint64_t) noexcept {
+  static void update(Net& net, Net& grads, state<Net>&, const options& o, std::uint64_t, std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const T lr = T(o.learning_rate), wd = T(o.weight_decay);
-    net.zip_buffers(
-        [&](std::span<T> p, std::span<T> g) {
-          if (wd == T(0))
-            for (std::size_t i = 0; i < p.size(); ++i) p[i] = p[i] - lr * g[i];
-          else
-            for (std::size_t i = 0; i < p.size(); ++i) p[i] = p[i] - lr * (g[i] + wd * p[i]);
+    net.zip_layer_buffers(
+        [&](std::size_t layer, std::span<T> p, std::span<T> g) {
+          double sq = 0;
+          for (std::size_t i = 0; i < p.size(); ++i) {
+            const T old = p[i];
+            p[i] = wd == T(0) ? p[i] - lr * g[i] : p[i] - lr * (g[i] + wd * p[i]);
+            sq += double(p[i] - old) * double(p[i] - old);
+          }
+          update_sq[layer] += sq;
         },
         grads);
   }

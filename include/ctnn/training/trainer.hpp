@@ -120,7 +120,9 @@ class trainer {
                       << "step " << (step_count_ + 1) << " refused: the loss is " << report.loss;
       return report;
     }
-    report.gradient_norm = std::sqrt(gradient_sum_of_squares(grads_));
+    double sum_of_squares = 0;
+    for (double sq : gradient_sq_) sum_of_squares += sq;
+    report.gradient_norm = std::sqrt(sum_of_squares);
     if (!std::isfinite(report.gradient_norm)) {
       report.status = status::error(status_code::non_finite_gradient)
                       << "step " << (step_count_ + 1) << " refused: a gradient is not finite (loss "
@@ -130,7 +132,8 @@ class trainer {
     if (training_.clip_value > 0) clip_gradients_by_value(grads_, training_.clip_value);
     if (training_.clip_norm > 0) clip_gradients_by_norm(grads_, training_.clip_norm);
     ++step_count_;
-    Optimizer::update(net, grads_, optimizer_state_, options_, step_count_);
+    update_sq_.fill(0.0);
+    Optimizer::update(net, grads_, optimizer_state_, options_, step_count_, std::span<double>(update_sq_));
     commit_training_states(net);
     return report;
   }
@@ -150,11 +153,19 @@ class trainer {
     const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
         activation_rows<last>(), targets, dy);
     backward(net, x, dy);
+    gradient_sq_.fill(0.0);
+    grads_.zip_layer_buffers([&](std::size_t layer, std::span<const T> g) {
+      for (T v : g) gradient_sq_[layer] += double(v) * double(v);
+    });
     return {loss, 0, {}};
   }
 
-  /// Gradients of the last compute_gradients() or step(), before clipping by the step.
+  /// Gradients of the last compute_gradients() or step() (after the step's clipping).
   const Net& gradients() const noexcept { return grads_; }
+  /// Per layer: squared L2 norm of the last batch's gradients before clipping.
+  const std::array<double, layer_count>& gradient_squared_norms() const noexcept { return gradient_sq_; }
+  /// Per layer: squared L2 norm of the last accepted update (parameters after - before).
+  const std::array<double, layer_count>& update_squared_norms() const noexcept { return update_sq_; }
   /// Output rows of layer I for the last batch (row stride layer_type<I>::out_stride).
   template <std::size_t I>
   const T* activation() const noexcept {
@@ -250,6 +261,8 @@ class trainer {
   std::uint64_t step_count_ = 0;
   activations_type activations_{};
   states_type states_{};
+  std::array<double, layer_count> gradient_sq_{};
+  std::array<double, layer_count> update_sq_{};
   detail::aligned_rows<T, input_copy_size> input_copy_{};
   detail::aligned_rows<T, Batch * Net::max_stride> gradient_rows_[2]{};
   Net grads_{};
