@@ -1,0 +1,149 @@
+// The initialization study: how gradients flow through deep networks depending on the
+// activation, the initializer and batch normalization (examples/init_study, and asserted by
+// tests/init_study_test.cpp).
+//
+// Networks: 64 inputs, `depth` hidden blocks of [dense<64>, (batch_norm,) activation], and a
+// dense<10> output. Task: 10-class classification of Gaussian inputs labelled by a fixed random
+// linear "teacher" (learnable, so the loss after a budget says whether training works).
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+
+namespace init_study {
+
+inline constexpr std::size_t width = 64, classes = 10, batch = 64;
+
+/// The initializers compared (the weight scheme; biases start at zero).
+enum class init_kind { uniform, xavier, he, orthogonal };
+inline constexpr init_kind all_inits[] = {init_kind::uniform, init_kind::xavier, init_kind::he, init_kind::orthogonal};
+inline const char* name(init_kind k) {
+  switch (k) {
+    case init_kind::uniform: return "uniform";
+    case init_kind::xavier: return "xavier";
+    case init_kind::he: return "he";
+    case init_kind::orthogonal: return "orthogonal";
+  }
+  return "?";
+}
+
+template <class... Ts>
+struct list {};
+template <class A, class B>
+struct concat;
+template <class... A, class... B>
+struct concat<list<A...>, list<B...>> {
+  using type = list<A..., B...>;
+};
+template <class Acc, class Block, std::size_t N>
+struct repeat {
+  using type = typename repeat<typename concat<Acc, Block>::type, Block, N - 1>::type;
+};
+template <class Acc, class Block>
+struct repeat<Acc, Block, 0> {
+  using type = Acc;
+};
+template <class Specs>
+struct make_network;
+template <class... Specs>
+struct make_network<list<Specs...>> {
+  using type = ctnn::network<ctnn::input<width>, Specs..., ctnn::dense<classes>>;
+};
+
+/// `Depth` blocks of dense<64>, optional batch norm, activation; then dense<10> logits.
+template <class Act, bool BatchNorm, std::size_t Depth>
+using deep_network = typename make_network<typename repeat<
+    list<>, std::conditional_t<BatchNorm, list<ctnn::dense<width>, ctnn::batch_norm, Act>, list<ctnn::dense<width>, Act>>,
+    Depth>::type>::type;
+
+/// Draws every dense layer's weights with `kind` (PyTorch's nn.Linear default for uniform:
+/// U(-1/sqrt(fan_in), 1/sqrt(fan_in)), here fan_in = 64); biases zero.
+template <class Act, class Net>
+void initialize(Net& net, init_kind kind, std::uint64_t seed) {
+  ctnn::rng g{seed};
+  net.initialize(g);  // batch norm: gamma 1, beta 0, running statistics
+  net.for_each_layer([&](auto& layer) {
+    if constexpr (std::remove_cvref_t<decltype(layer)>::kind == ctnn::layer_kind::dense) {
+      constexpr std::size_t in = std::remove_cvref_t<decltype(layer)>::in_size,
+                            out = std::remove_cvref_t<decltype(layer)>::out_size;
+      auto w = [&](std::size_t o, std::size_t i) -> float& { return layer.weight(o, i); };
+      switch (kind) {
+        case init_kind::uniform: ctnn::init::uniform<1, 8>::fill<Act>(w, out, in, in, out, g); break;
+        case init_kind::xavier: ctnn::init::xavier_uniform<>::fill<Act>(w, out, in, in, out, g); break;
+        case init_kind::he: ctnn::init::he_uniform<>::fill<ctnn::relu>(w, out, in, in, out, g); break;
+        case init_kind::orthogonal: ctnn::init::orthogonal<>::fill<Act>(w, out, in, in, out, g); break;
+      }
+      for (std::size_t o = 0; o < out; ++o) layer.bias[o] = 0;
+    }
+  });
+}
+
+/// The synthetic task: x ~ N(0, 1)^64, label = argmax of a fixed random linear map.
+class task {
+ public:
+  explicit task(std::uint64_t seed) : rng_(seed) {
+    ctnn::rng teacher{seed ^ 0x5eed};
+    for (auto& row : teacher_)
+      for (auto& v : row) v = float(teacher.normal());
+  }
+  void next(std::array<std::array<float, width>, batch>& x, std::array<std::uint32_t, batch>& y) {
+    for (std::size_t b = 0; b < batch; ++b) {
+      for (auto& v : x[b]) v = float(rng_.normal());
+      float best = -1e30f;
+      for (std::uint32_t c = 0; c < classes; ++c) {
+        float score = 0;
+        for (std::size_t i = 0; i < width; ++i) score += teacher_[c][i] * x[b][i];
+        if (score > best) best = score, y[b] = c;
+      }
+    }
+  }
+
+ private:
+  ctnn::rng rng_;
+  std::array<std::array<float, width>, classes> teacher_{};
+};
+
+/// What one configuration measured.
+struct result {
+  std::vector<double> gradient_norms;  ///< per dense layer, first to last, at the first batch
+  double loss_start = 0, loss_end = 0;  ///< mean loss of the first / last 20 steps of the budget
+};
+
+/// Gradient norms at initialization and the loss after `steps` Adam steps.
+template <class Act, bool BatchNorm, std::size_t Depth>
+result run(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
+  using net_t = deep_network<Act, BatchNorm, Depth>;
+  using trainer_t = ctnn::trainer<net_t, ctnn::softmax_cross_entropy, ctnn::adam, batch>;
+  auto net = std::make_unique<net_t>();
+  auto trainer = std::make_unique<trainer_t>(ctnn::adam::options{.learning_rate = 1e-3f});
+  initialize<Act>(*net, kind, seed);
+  task data(seed + 1);
+  auto x = std::make_unique<std::array<std::array<float, width>, batch>>();
+  std::array<std::uint32_t, batch> y{};
+  result r;
+  data.next(*x, y);
+  (void)trainer->compute_gradients(*net, *x, y);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((net_t::template layer_type<I>::kind == ctnn::layer_kind::dense
+          ? r.gradient_norms.push_back(std::sqrt(trainer->gradient_squared_norms()[I]))
+          : void()),
+     ...);
+  }(std::make_index_sequence<net_t::layer_count>{});
+  const std::size_t window = steps < 40 ? steps / 2 : 20;
+  for (std::size_t s = 0; s < steps && window > 0; ++s) {
+    if (s > 0) data.next(*x, y);
+    const auto report = trainer->step(*net, *x, y);
+    const double loss = report.ok() ? report.loss : std::nan("");
+    if (s < window) r.loss_start += loss / double(window);
+    if (s + window >= steps) r.loss_end += loss / double(window);
+  }
+  return r;
+}
+
+}  // namespace init_study

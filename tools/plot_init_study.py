@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""Plots examples/init_study's CSV: gradient norm against depth, one panel per activation,
+one line per initializer, solid without and dashed with batch normalization.
+
+usage: plot_init_study.py init_study_gradients.csv output.png
+"""
+import csv
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main() -> int:
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    series = defaultdict(list)
+    with open(sys.argv[1], newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["activation"], row["init"], row["batch_norm"] == "1")
+            series[key].append((int(row["layer"]), float(row["gradient_norm"])))
+    activations = ["sigmoid", "tanh", "relu"]
+    colors = {"uniform": "tab:red", "xavier": "tab:blue", "he": "tab:green", "orthogonal": "tab:purple"}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
+    for ax, activation in zip(axes, activations):
+        for (act, init, bn), points in sorted(series.items()):
+            if act != activation:
+                continue
+            points.sort()
+            ax.semilogy([p[0] for p in points], [max(p[1], 1e-20) for p in points], color=colors[init],
+                        linestyle="--" if bn else "-", label=f"{init}{' + batch norm' if bn else ''}")
+        ax.set_title(f"{activation}, 20 hidden layers of 64")
+        ax.set_xlabel("layer (1 = nearest the input)")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("gradient L2 norm at initialization")
+    axes[2].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(sys.argv[2], dpi=110)
+    print(f"wrote {sys.argv[2]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
