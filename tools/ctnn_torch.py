@@ -50,7 +50,7 @@ MAGIC = b"CTNNWGT\0"
 FORMAT_VERSION = 1
 HEADER_SIZE = 48
 FLAG_TEST_VECTOR = 1
-# <magic, version, header size, topology hash, parameter count, CRC-32, flags, layers, bytes per value
+# Little-endian: magic, version, header size, topology hash, parameter count, CRC-32, flags, layers, bytes per value.
 HEADER = struct.Struct("<8sIIQQIIII")
 
 # include/ctnn/layers/layer_kind.hpp and activations.hpp: recorded in every file's hash.
