@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <ctnn/ctnn.hpp>
@@ -70,4 +71,14 @@ BOOST_AUTO_TEST_CASE(derivatives_from_output) {
   check_derivative<ctnn::leaky_relu<1, 5>>();
   check_derivative<ctnn::sigmoid>();
   check_derivative<ctnn::tanh>();
+}
+
+// A NaN goes in, a NaN comes out: the trainer refuses non-finite steps by looking at the loss.
+BOOST_AUTO_TEST_CASE(nan_propagates) {
+  alignas(64) float x[64], y[64];
+  for (int i = 0; i < 64; ++i) x[i] = i % 3 == 0 ? std::numeric_limits<float>::quiet_NaN() : float(i) * 0.5f - 16;
+  ctnn::kernels::active::activation_forward<ctnn::tanh, 64>(x, y);
+  for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "tanh at " << i);
+  ctnn::kernels::active::activation_forward<ctnn::sigmoid, 64>(x, y);
+  for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "sigmoid at " << i);
 }

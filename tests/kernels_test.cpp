@@ -22,9 +22,11 @@ constexpr std::size_t sweep_count = sizeof(sweep) / sizeof(sweep[0]);
 
 template <class T>
 struct aligned_buffer {
+  /// n values from `seed`, starting at the aligned data(): two buffers made from the same seed
+  /// hold the same values whatever their addresses.
   explicit aligned_buffer(std::size_t n, std::uint64_t seed) : storage(n + 64) {
     ctnn::rng g{seed};
-    for (auto& v : storage) v = T(g.uniform(-1.0f, 1.0f));
+    for (std::size_t i = 0; i < n; ++i) data()[i] = T(g.uniform(-1.0f, 1.0f));
   }
   T* data() {
     auto p = reinterpret_cast<std::uintptr_t>(storage.data());
@@ -54,6 +56,8 @@ namespace simd = ctnn::kernels::simd;
 namespace simd = ctnn::kernels::scalar;  // pure-scalar build: the sweep still runs the oracle
 #endif
 namespace scalar = ctnn::kernels::scalar;
+struct simd_tag {};
+struct scalar_tag {};
 
 /// Dense forward (gemm_bcast as y = act(x W^T + b)) and the three backward kernels.
 template <class T, class Act, std::size_t Batch, std::size_t In, std::size_t Out>
@@ -131,4 +135,78 @@ BOOST_AUTO_TEST_CASE(dense_kernels_batch_remainders) {
   check_dense_kernels<float, ctnn::relu, 5, 31, 64>();
   check_dense_kernels<float, ctnn::relu, 13, 31, 64>();
   check_dense_kernels<float, ctnn::relu, 32, 100, 127>();
+}
+
+// The fused optimizer kernels and the sum of squares, against their scalar twins, over
+// buffers of 1 to 9 vectors with every option combination the optimizers pass.
+namespace {
+
+template <class T>
+void expect_close_buffers(aligned_buffer<T>& a, aligned_buffer<T>& b, std::size_t n, const char* what) {
+  double worst = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    worst = std::max(worst, std::abs(double(a.data()[i]) - double(b.data()[i])) / (1 + std::abs(double(b.data()[i]))));
+  BOOST_TEST(worst <= 1e-6, what << " n=" << n << ": max relative difference " << worst);
+}
+
+template <class T, class Update>
+void check_update(const char* what, Update update) {
+  for (std::size_t vectors : {1, 2, 3, 9}) {
+    const std::size_t n = vectors * ctnn::simd_lanes<T>;
+    // Two copies of (p, g, s1, s2, s3): one for each implementation.
+    aligned_buffer<T> p1(n, 11), g1(n, 12), a1(n, 13), b1(n, 14), c1(n, 15);
+    aligned_buffer<T> p2(n, 11), g2(n, 12), a2(n, 13), b2(n, 14), c2(n, 15);
+    for (auto* buffer : {&a1, &a2, &b1, &b2}) {  // state that must be non-negative (second moments)
+      T* x = buffer->data();
+      for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * x[i] + T(0.5);
+    }
+    const double m1 = update(simd_tag{}, p1.data(), g1.data(), a1.data(), b1.data(), c1.data(), n);
+    const double m2 = update(scalar_tag{}, p2.data(), g2.data(), a2.data(), b2.data(), c2.data(), n);
+    expect_close_buffers(p1, p2, n, what);
+    expect_close_buffers(a1, a2, n, what);
+    expect_close_buffers(b1, b2, n, what);
+    expect_close_buffers(c1, c2, n, what);
+    BOOST_TEST(std::abs(m1 - m2) <= 1e-5 * (1 + m2), what << ": update norms " << m1 << " vs " << m2);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(optimizer_kernels) {
+  using T = float;
+  for (bool momentum : {false, true})
+    for (bool nesterov : {false, true})
+      for (bool first : {false, true})
+        for (float wd : {0.0f, 0.01f}) {
+          const ctnn::kernels::sgd_constants<T> c{0.1f, momentum ? 0.9f : 0.0f, 0.7f, wd, nesterov && momentum, first};
+          check_update<T>("sgd_update", [&](auto impl, T* p, T* g, T* b, T*, T*, std::size_t n) {
+            if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::sgd_update(p, g, b, n, c);
+            else return scalar::sgd_update(p, g, b, n, c);
+          });
+        }
+  for (bool centered : {false, true})
+    for (float momentum : {0.0f, 0.5f}) {
+      const ctnn::kernels::rmsprop_constants<T> c{0.01f, 0.99f, 0.01f, 1e-8f, 0.01f, momentum, centered};
+      check_update<T>("rmsprop_update", [&](auto impl, T* p, T* g, T* s, T* b, T* a, std::size_t n) {
+        // centered: keep s - a^2 positive
+        for (std::size_t i = 0; i < n; ++i) a[i] = a[i] * T(0.1);
+        if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::rmsprop_update(p, g, s, b, a, n, c);
+        else return scalar::rmsprop_update(p, g, s, b, a, n, c);
+      });
+    }
+  const ctnn::kernels::adam_constants<T> c{0.9f, 0.999f, 0.1f, 0.001f, 0.05f, 0.3f, 1e-8f, 0.01f, 0.999f};
+  check_update<T>("adam_update", [&](auto impl, T* p, T* g, T* m, T* v, T*, std::size_t n) {
+    if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), n, c);
+    else return scalar::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), n, c);
+  });
+  check_update<T>("adamw_amsgrad_update", [&](auto impl, T* p, T* g, T* m, T* v, T* v_max, std::size_t n) {
+    if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::adam_update<true, true>(p, g, m, v, v_max, n, c);
+    else return scalar::adam_update<true, true>(p, g, m, v, v_max, n, c);
+  });
+  for (std::size_t vectors : {1, 3, 4, 5, 17}) {
+    const std::size_t n = vectors * ctnn::simd_lanes<T>;
+    aligned_buffer<T> x(n, 16);
+    const double a = simd::sum_of_squares(x.data(), n), b = scalar::sum_of_squares(x.data(), n);
+    BOOST_TEST(std::abs(a - b) <= 1e-6 * b, "sum_of_squares n=" << n);
+  }
 }

@@ -11,10 +11,12 @@
 //     written but never read as inputs, and their gradients are kept at zero.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <type_traits>
 
 #include "../layers/activations.hpp"
+#include "optimizer_constants.hpp"
 
 namespace ctnn::kernels::scalar {
 
@@ -65,6 +67,86 @@ void activation_forward(const T* x, T* y) noexcept {
 template <class Act, std::size_t Count, class T>
 void activation_backward(const T* y, const T* dy, T* dx) noexcept {
   for (std::size_t i = 0; i < Count; ++i) dx[i] = dy[i] * Act::derivative_from_output(y[i]);
+}
+
+/// sum of x[i]^2, accumulated in double.
+template <class T>
+double sum_of_squares(const T* x, std::size_t n) noexcept {
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += double(x[i]) * double(x[i]);
+  return sum;
+}
+
+// The fused update kernels: one pass over a parameter buffer p, its gradient g and the
+// optimizer's state; each returns the squared norm of the update it applied (for the
+// gradient-health report). n is a whole number of vectors (buffers are padded).
+
+/// torch.optim.SGD (with a momentum buffer b; plain SGD when momentum is 0).
+template <class T>
+double sgd_update(T* p, const T* g, T* b, std::size_t n, const sgd_constants<T>& c) noexcept {
+  double moved = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    T d = g[i];
+    if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+    if (c.momentum != T(0)) {
+      b[i] = c.first_step ? d : c.momentum * b[i] + c.keep * d;
+      d = c.nesterov ? d + c.momentum * b[i] : b[i];
+    }
+    const T update = c.learning_rate * d;
+    p[i] = p[i] - update;
+    moved += double(update) * double(update);
+  }
+  return moved;
+}
+
+/// torch.optim.RMSprop: square average s, momentum buffer b, gradient average a (centered).
+template <class T>
+double rmsprop_update(T* p, const T* g, T* s, T* b, T* a, std::size_t n, const rmsprop_constants<T>& c) noexcept {
+  double moved = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    T d = g[i];
+    if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+    s[i] = c.alpha * s[i] + c.rest * d * d;
+    T denom;
+    if (c.centered) {
+      a[i] = c.alpha * a[i] + c.rest * d;
+      denom = std::sqrt(s[i] - a[i] * a[i]) + c.eps;
+    } else {
+      denom = std::sqrt(s[i]) + c.eps;
+    }
+    T update;
+    if (c.momentum > T(0)) {
+      b[i] = c.momentum * b[i] + d / denom;
+      update = c.learning_rate * b[i];
+    } else {
+      update = c.learning_rate * (d / denom);
+    }
+    p[i] = p[i] - update;
+    moved += double(update) * double(update);
+  }
+  return moved;
+}
+
+/// torch.optim.Adam (Decoupled: AdamW); v_max only with AmsGrad.
+template <bool Decoupled, bool AmsGrad, class T>
+double adam_update(T* p, const T* g, T* m, T* v, T* v_max, std::size_t n, const adam_constants<T>& c) noexcept {
+  double moved = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T old = p[i];
+    T d = g[i];
+    if constexpr (Decoupled) {
+      if (c.weight_decay != T(0)) p[i] = p[i] * c.decay;
+    } else {
+      if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+    }
+    m[i] = c.beta1 * m[i] + c.rest1 * d;
+    v[i] = c.beta2 * v[i] + c.rest2 * d * d;
+    T v_hat = v[i];
+    if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
+    p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) / c.correction2_sqrt + c.eps));
+    moved += double(p[i] - old) * double(p[i] - old);
+  }
+  return moved;
 }
 
 }  // namespace ctnn::kernels::scalar

@@ -10,7 +10,8 @@
 //
 // When the block is too small to hide FMA latency (a 16-wide layer at batch 1 has one
 // accumulator), the reduction is split across independent accumulator sets that are summed at
-// the end: four chains cover the 4-cycle FMA latency of current x86 cores.
+// the end: eight chains cover two FMA pipes of 4-cycle latency (Zen 4/5, Intel since Skylake);
+// with four, M's 64-wide layers left one pipe idle (114 -> 89 ns, bench/RESULTS.md).
 #pragma once
 
 #include "../config.hpp"
@@ -24,6 +25,7 @@
 #include <type_traits>
 
 #include "../layers/activations.hpp"
+#include "optimizer_constants.hpp"
 
 namespace ctnn::kernels::simd {
 
@@ -37,8 +39,39 @@ using vec = hn::Vec<tag<T>>;
 /// Architectural vector registers: 32 with AVX-512, 16 otherwise; bounds the block size.
 inline constexpr std::size_t vector_registers = (HWY_TARGET <= HWY_AVX3) ? 32 : 16;
 
-/// The activation applied to a vector (Highway contrib/math for tanh; sigmoid from tanh:
-/// sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, which keeps the absolute error below 5e-7).
+/// tanh of a vector. float: the 13/6 rational approximation Eigen uses (generic_fast_tanh_float)
+/// on an argument clamped to +-7.905, one division and no exp; Highway's Expm1-based Tanh made
+/// S's inference 41.5 ns against 26.0 ns with this (bench/RESULTS.md). Max abs error over
+/// [-20, 20] is checked against 5e-7 by tests/activations_test.cpp. double: Highway's Tanh.
+template <class D, class V>
+CTNN_INLINE V tanh(D d, V v) noexcept {
+  using T = hn::TFromD<D>;
+  if constexpr (std::is_same_v<T, float>) {
+    const auto x = hn::Min(hn::Max(v, hn::Set(d, -7.90531110763549805f)), hn::Set(d, 7.90531110763549805f));
+    const auto x2 = hn::Mul(x, x);
+    auto p = hn::Set(d, -2.76076847742355e-16f);
+    p = hn::MulAdd(x2, p, hn::Set(d, 2.00018790482477e-13f));
+    p = hn::MulAdd(x2, p, hn::Set(d, -8.60467152213735e-11f));
+    p = hn::MulAdd(x2, p, hn::Set(d, 5.12229709037114e-08f));
+    p = hn::MulAdd(x2, p, hn::Set(d, 1.48572235717979e-05f));
+    p = hn::MulAdd(x2, p, hn::Set(d, 6.37261928875436e-04f));
+    p = hn::MulAdd(x2, p, hn::Set(d, 4.89352455891786e-03f));
+    p = hn::Mul(x, p);
+    auto q = hn::Set(d, 1.19825839466702e-06f);
+    q = hn::MulAdd(x2, q, hn::Set(d, 1.18534705686654e-04f));
+    q = hn::MulAdd(x2, q, hn::Set(d, 2.26843463243900e-03f));
+    q = hn::MulAdd(x2, q, hn::Set(d, 4.89352518554385e-03f));
+    // Below 0.0004, tanh(x) = x to float precision and the rational form loses relative accuracy.
+    // Written as "not >=" so that a NaN, which the clamp above may turn into a number, is
+    // returned as it came: a NaN input must stay visible to the trainer's finiteness check.
+    return hn::IfThenElse(hn::Not(hn::Abs(v) >= hn::Set(d, 0.0004f)), v, hn::Div(p, q));
+  } else {
+    return hn::Tanh(d, v);
+  }
+}
+
+/// The activation applied to a vector (sigmoid from tanh: sigmoid(x) = 0.5 * tanh(x / 2) + 0.5,
+/// which halves tanh's absolute error).
 template <class Act, class D, class V>
 CTNN_INLINE V activate(D d, V v) noexcept {
   using T = hn::TFromD<D>;
@@ -49,11 +82,11 @@ CTNN_INLINE V activate(D d, V v) noexcept {
   } else if constexpr (Act::kind == activation_kind::leaky_relu) {
     return hn::IfThenElse(v > hn::Zero(d), v, hn::Mul(v, hn::Set(d, T(Act::slope))));
   } else if constexpr (Act::kind == activation_kind::tanh) {
-    return hn::Tanh(d, v);
+    return tanh(d, v);
   } else {
     static_assert(Act::kind == activation_kind::sigmoid);
     const auto half = hn::Set(d, T(0.5));
-    return hn::MulAdd(hn::Tanh(d, hn::Mul(v, half)), half, half);
+    return hn::MulAdd(tanh(d, hn::Mul(v, half)), half, half);
   }
 }
 
@@ -116,10 +149,11 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   }
 }
 
-/// Interleaved reductions needed so that R*C*Split >= 4 independent FMA chains.
+/// Interleaved reductions needed so that R*C*Split >= 8 independent FMA chains.
 constexpr std::size_t split_for(std::size_t r, std::size_t c, std::size_t k) noexcept {
+  constexpr std::size_t chains_wanted = 8;
   const std::size_t chains = r * c;
-  const std::size_t want = chains >= 4 ? 1 : 4 / chains;
+  const std::size_t want = chains >= chains_wanted ? 1 : (chains_wanted + chains - 1) / chains;
   return std::min(want, k == 0 ? std::size_t{1} : k);
 }
 
@@ -235,6 +269,125 @@ void activation_backward(const T* y, const T* dy, T* dx) noexcept {
   static_assert(Count % N == 0, "activation_backward: Count must be a whole number of vectors");
   for (std::size_t i = 0; i < Count; i += N)
     hn::Store(hn::Mul(hn::Load(d, dy + i), derivative_from_output<Act>(d, hn::Load(d, y + i))), d, dx + i);
+}
+
+/// sum of x[i]^2 (n a whole number of vectors, aligned): four float accumulators (a serial
+/// double chain costs 4 cycles per element: 16.5% of an L training step, bench/RESULTS.md),
+/// added in double at the end.
+template <class T>
+double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
+  const tag<T> d;
+  constexpr std::size_t N = simd_lanes<T>;
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+  std::size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    const auto v0 = hn::Load(d, x + i), v1 = hn::Load(d, x + i + N), v2 = hn::Load(d, x + i + 2 * N),
+               v3 = hn::Load(d, x + i + 3 * N);
+    a0 = hn::MulAdd(v0, v0, a0), a1 = hn::MulAdd(v1, v1, a1), a2 = hn::MulAdd(v2, v2, a2), a3 = hn::MulAdd(v3, v3, a3);
+  }
+  for (; i < n; i += N) {
+    const auto v = hn::Load(d, x + i);
+    a0 = hn::MulAdd(v, v, a0);
+  }
+  return double(hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)))));
+}
+
+// Fused update kernels (contracts in kernels/scalar.hpp): one vector pass over the parameter,
+// its gradient and the optimizer state, in the scalar twin's order of operations. Before
+// these, Adam's scalar loop (sqrt and division per parameter) was 68% of an L training step
+// at batch 1 (bench/RESULTS.md).
+
+template <class T>
+double sgd_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT b, std::size_t n,
+                  const sgd_constants<T>& c) noexcept {
+  const tag<T> d;
+  constexpr std::size_t N = simd_lanes<T>;
+  const auto lr = hn::Set(d, c.learning_rate), mu = hn::Set(d, c.momentum), keep = hn::Set(d, c.keep),
+             wd = hn::Set(d, c.weight_decay);
+  auto moved = hn::Zero(d);
+  for (std::size_t i = 0; i < n; i += N) {
+    auto pv = hn::Load(d, p + i), dv = hn::Load(d, g + i);
+    if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+    if (c.momentum != T(0)) {
+      const auto bv = c.first_step ? dv : hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Mul(keep, dv));
+      hn::Store(bv, d, b + i);
+      dv = c.nesterov ? hn::Add(dv, hn::Mul(mu, bv)) : bv;
+    }
+    const auto update = hn::Mul(lr, dv);
+    hn::Store(hn::Sub(pv, update), d, p + i);
+    moved = hn::MulAdd(update, update, moved);
+  }
+  return double(hn::GetLane(hn::SumOfLanes(d, moved)));
+}
+
+template <class T>
+double rmsprop_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT s, T* CTNN_RESTRICT b,
+                      T* CTNN_RESTRICT a, std::size_t n, const rmsprop_constants<T>& c) noexcept {
+  const tag<T> d;
+  constexpr std::size_t N = simd_lanes<T>;
+  const auto lr = hn::Set(d, c.learning_rate), alpha = hn::Set(d, c.alpha), rest = hn::Set(d, c.rest),
+             eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay), mu = hn::Set(d, c.momentum);
+  auto moved = hn::Zero(d);
+  for (std::size_t i = 0; i < n; i += N) {
+    const auto pv = hn::Load(d, p + i);
+    auto dv = hn::Load(d, g + i);
+    if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+    const auto sv = hn::Add(hn::Mul(alpha, hn::Load(d, s + i)), hn::Mul(hn::Mul(rest, dv), dv));
+    hn::Store(sv, d, s + i);
+    auto denom = hn::Sqrt(sv);
+    if (c.centered) {
+      const auto av = hn::Add(hn::Mul(alpha, hn::Load(d, a + i)), hn::Mul(rest, dv));
+      hn::Store(av, d, a + i);
+      denom = hn::Sqrt(hn::Sub(sv, hn::Mul(av, av)));
+    }
+    denom = hn::Add(denom, eps);
+    vec<T> update;
+    if (c.momentum > T(0)) {
+      const auto bv = hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Div(dv, denom));
+      hn::Store(bv, d, b + i);
+      update = hn::Mul(lr, bv);
+    } else {
+      update = hn::Mul(lr, hn::Div(dv, denom));
+    }
+    hn::Store(hn::Sub(pv, update), d, p + i);
+    moved = hn::MulAdd(update, update, moved);
+  }
+  return double(hn::GetLane(hn::SumOfLanes(d, moved)));
+}
+
+template <bool Decoupled, bool AmsGrad, class T>
+double adam_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT m, T* CTNN_RESTRICT v,
+                   T* CTNN_RESTRICT v_max, std::size_t n, const adam_constants<T>& c) noexcept {
+  const tag<T> d;
+  constexpr std::size_t N = simd_lanes<T>;
+  const auto beta1 = hn::Set(d, c.beta1), beta2 = hn::Set(d, c.beta2), rest1 = hn::Set(d, c.rest1),
+             rest2 = hn::Set(d, c.rest2), step_size = hn::Set(d, c.step_size),
+             correction2_sqrt = hn::Set(d, c.correction2_sqrt), eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay),
+             decay = hn::Set(d, c.decay);
+  auto moved = hn::Zero(d);
+  for (std::size_t i = 0; i < n; i += N) {
+    const auto old = hn::Load(d, p + i);
+    auto pv = old, dv = hn::Load(d, g + i);
+    if constexpr (Decoupled) {
+      if (c.weight_decay != T(0)) pv = hn::Mul(pv, decay);
+    } else {
+      if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+    }
+    const auto mv = hn::Add(hn::Mul(beta1, hn::Load(d, m + i)), hn::Mul(rest1, dv));
+    const auto vv = hn::Add(hn::Mul(beta2, hn::Load(d, v + i)), hn::Mul(hn::Mul(rest2, dv), dv));
+    hn::Store(mv, d, m + i);
+    hn::Store(vv, d, v + i);
+    auto v_hat = vv;
+    if constexpr (AmsGrad) {
+      v_hat = hn::Max(hn::Load(d, v_max + i), vv);
+      hn::Store(v_hat, d, v_max + i);
+    }
+    pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Div(hn::Sqrt(v_hat), correction2_sqrt), eps))));
+    hn::Store(pv, d, p + i);
+    const auto delta = hn::Sub(pv, old);
+    moved = hn::MulAdd(delta, delta, moved);
+  }
+  return double(hn::GetLane(hn::SumOfLanes(d, moved)));
 }
 
 }  // namespace ctnn::kernels::simd

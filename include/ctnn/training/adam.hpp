@@ -17,6 +17,7 @@
 #include <span>
 #include <type_traits>
 
+#include "../kernels/kernels.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -57,36 +58,29 @@ struct basic_adam {
     (void)step;
     s.beta1_power *= double(o.beta1);
     s.beta2_power *= double(o.beta2);
-    const T beta1 = T(o.beta1), beta2 = T(o.beta2), rest1 = T(1.0 - double(o.beta1)), rest2 = T(1.0 - double(o.beta2));
-    const T step_size = T(double(o.learning_rate) / (1.0 - s.beta1_power));
-    const T correction2_sqrt = T(std::sqrt(1.0 - s.beta2_power));
-    const T eps = T(o.eps), wd = T(o.weight_decay);
-    const T decay = T(1.0 - double(o.learning_rate) * double(o.weight_decay));
-    auto kernel = [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v, T* v_max) {
-      double moved = 0;
-      for (std::size_t i = 0; i < p.size(); ++i) {
-        const T old = p[i];
-        T d = g[i];
-        if constexpr (Decoupled) {
-          if (wd != T(0)) p[i] = p[i] * decay;
-        } else {
-          if (wd != T(0)) d = d + wd * p[i];
-        }
-        m[i] = beta1 * m[i] + rest1 * d;
-        v[i] = beta2 * v[i] + rest2 * d * d;
-        T v_hat = v[i];
-        if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
-        p[i] = p[i] - step_size * (m[i] / (std::sqrt(v_hat) / correction2_sqrt + eps));
-        moved += double(p[i] - old) * double(p[i] - old);
-      }
-      update_sq[layer] += moved;
-    };
+    const kernels::adam_constants<T> c{T(o.beta1),
+                                       T(o.beta2),
+                                       T(1.0 - double(o.beta1)),
+                                       T(1.0 - double(o.beta2)),
+                                       T(double(o.learning_rate) / (1.0 - s.beta1_power)),
+                                       T(std::sqrt(1.0 - s.beta2_power)),
+                                       T(o.eps),
+                                       T(o.weight_decay),
+                                       T(1.0 - double(o.learning_rate) * double(o.weight_decay))};
     if constexpr (AmsGrad)
-      net.zip_layer_buffers([&](std::size_t l, auto p, auto g, auto m, auto v, auto vm) { kernel(l, p, g, m, v, vm.data()); },
-                            grads, s.m, s.v, s.v_max);
+      net.zip_layer_buffers(
+          [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v, std::span<T> v_max) {
+            update_sq[layer] += kernels::active::adam_update<Decoupled, true>(p.data(), g.data(), m.data(), v.data(),
+                                                                              v_max.data(), p.size(), c);
+          },
+          grads, s.m, s.v, s.v_max);
     else
-      net.zip_layer_buffers([&](std::size_t l, auto p, auto g, auto m, auto v) { kernel(l, p, g, m, v, nullptr); }, grads,
-                            s.m, s.v);
+      net.zip_layer_buffers(
+          [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v) {
+            update_sq[layer] += kernels::active::adam_update<Decoupled, false>(p.data(), g.data(), m.data(), v.data(),
+                                                                               static_cast<T*>(nullptr), p.size(), c);
+          },
+          grads, s.m, s.v);
   }
 };
 

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <span>
 
+#include "../kernels/kernels.hpp"
+
 namespace ctnn {
 
 /// Sum of squares of every trainable gradient, in double (NaN or inf if any is not finite).
@@ -15,9 +17,7 @@ template <class Net>
 double gradient_sum_of_squares(Net& grads) noexcept {
   using T = typename Net::value_type;
   double sum = 0;
-  grads.zip_buffers([&](std::span<T> g) {
-    for (T v : g) sum += double(v) * double(v);
-  });
+  grads.zip_buffers([&](std::span<T> g) { sum += kernels::active::sum_of_squares(g.data(), g.size()); });
   return sum;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 
+#include "../kernels/kernels.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -47,32 +48,11 @@ struct rmsprop {
   static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
-    const T lr = T(o.learning_rate), alpha = T(o.alpha), rest = T(1.0 - double(o.alpha)), eps = T(o.eps),
-            wd = T(o.weight_decay), mu = T(o.momentum);
+    const kernels::rmsprop_constants<T> c{T(o.learning_rate), T(o.alpha), T(1.0 - double(o.alpha)), T(o.eps),
+                                          T(o.weight_decay), T(o.momentum), o.centered};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> sq, std::span<T> buf, std::span<T> avg) {
-          double moved = 0;
-          for (std::size_t i = 0; i < p.size(); ++i) {
-            const T old = p[i];
-            T d = g[i];
-            if (wd != T(0)) d = d + wd * p[i];
-            sq[i] = alpha * sq[i] + rest * d * d;
-            T denom;
-            if (o.centered) {
-              avg[i] = alpha * avg[i] + rest * d;
-              denom = std::sqrt(sq[i] - avg[i] * avg[i]) + eps;
-            } else {
-              denom = std::sqrt(sq[i]) + eps;
-            }
-            if (mu > T(0)) {
-              buf[i] = mu * buf[i] + d / denom;
-              p[i] = p[i] - lr * buf[i];
-            } else {
-              p[i] = p[i] - lr * (d / denom);
-            }
-            moved += double(p[i] - old) * double(p[i] - old);
-          }
-          update_sq[layer] += moved;
+          update_sq[layer] += kernels::active::rmsprop_update(p.data(), g.data(), sq.data(), buf.data(), avg.data(), p.size(), c);
         },
         grads, s.square_avg, s.momentum_buffer, s.grad_avg);
   }

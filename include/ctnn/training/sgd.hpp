@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 
+#include "../kernels/kernels.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -51,22 +52,11 @@ struct basic_sgd<true> {
   static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
-    const T lr = T(o.learning_rate), mu = T(o.momentum), wd = T(o.weight_decay), keep = T(1.0 - double(o.dampening));
+    const kernels::sgd_constants<T> c{T(o.learning_rate), T(o.momentum), T(1.0 - double(o.dampening)),
+                                      T(o.weight_decay), o.nesterov, step == 1};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) {
-          double sq = 0;
-          for (std::size_t i = 0; i < p.size(); ++i) {
-            T d = g[i];
-            if (wd != T(0)) d = d + wd * p[i];
-            if (mu != T(0)) {
-              b[i] = step == 1 ? d : mu * b[i] + keep * d;
-              d = o.nesterov ? d + mu * b[i] : b[i];
-            }
-            const T old = p[i];
-            p[i] = p[i] - lr * d;
-            sq += double(p[i] - old) * double(p[i] - old);
-          }
-          update_sq[layer] += sq;
+          update_sq[layer] += kernels::active::sgd_update(p.data(), g.data(), b.data(), p.size(), c);
         },
         grads, s.momentum_buffer);
   }
@@ -93,16 +83,10 @@ struct basic_sgd<false> {
   template <class Net>
   static void update(Net& net, Net& grads, state<Net>&, const options& o, std::uint64_t, std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
-    const T lr = T(o.learning_rate), wd = T(o.weight_decay);
+    const kernels::sgd_constants<T> c{T(o.learning_rate), T(0), T(1), T(o.weight_decay), false, false};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g) {
-          double sq = 0;
-          for (std::size_t i = 0; i < p.size(); ++i) {
-            const T old = p[i];
-            p[i] = wd == T(0) ? p[i] - lr * g[i] : p[i] - lr * (g[i] + wd * p[i]);
-            sq += double(p[i] - old) * double(p[i] - old);
-          }
-          update_sq[layer] += sq;
+          update_sq[layer] += kernels::active::sgd_update(p.data(), g.data(), static_cast<T*>(nullptr), p.size(), c);
         },
         grads);
   }

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "../config.hpp"
+#include "../kernels/kernels.hpp"
 #include "../layers/activations.hpp"
 #include "../layers/softmax.hpp"
 #include "../status.hpp"
@@ -155,7 +156,7 @@ class trainer {
     backward(net, x, dy);
     gradient_sq_.fill(0.0);
     grads_.zip_layer_buffers([&](std::size_t layer, std::span<const T> g) {
-      for (T v : g) gradient_sq_[layer] += double(v) * double(v);
+      gradient_sq_[layer] += kernels::active::sum_of_squares(g.data(), g.size());
     });
     return {loss, 0, {}};
   }

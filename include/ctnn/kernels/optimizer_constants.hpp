@@ -1,0 +1,30 @@
+// ctnn/kernels/optimizer_constants.hpp - per-step constants of the fused update kernels.
+//
+// The optimizers (training/*.hpp) turn their options and step count into these once per step;
+// the kernels (scalar.hpp, simd.hpp) then make one pass over each parameter buffer.
+#pragma once
+
+namespace ctnn::kernels {
+
+/// torch.optim.SGD: momentum, dampening (keep = 1 - dampening), Nesterov, weight decay.
+template <class T>
+struct sgd_constants {
+  T learning_rate, momentum, keep, weight_decay;
+  bool nesterov, first_step;
+};
+
+/// torch.optim.RMSprop (rest = 1 - alpha).
+template <class T>
+struct rmsprop_constants {
+  T learning_rate, alpha, rest, eps, weight_decay, momentum;
+  bool centered;
+};
+
+/// torch.optim.Adam / AdamW: step_size = lr / (1 - beta1^t), correction2_sqrt = sqrt(1 - beta2^t),
+/// decay = 1 - lr * weight_decay (AdamW).
+template <class T>
+struct adam_constants {
+  T beta1, beta2, rest1, rest2, step_size, correction2_sqrt, eps, weight_decay, decay;
+};
+
+}  // namespace ctnn::kernels
