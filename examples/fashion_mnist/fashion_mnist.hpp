@@ -81,7 +81,7 @@ inline void prefetch(const split& s, std::size_t i) noexcept {
 inline void gather(const split& s, const std::uint32_t* indices, std::size_t n, image* images,
                    std::uint32_t* labels) noexcept {
   // Shuffled images lie at random places in 47 MB and miss every cache. Prefetching 4 images
-  // ahead cut gathering from 0.25 s to 0.16 s of a 1.9 s run to 88 % (batch 128).
+  // ahead cut the gathering of 6 epochs from 0.25 s to 0.16 s.
   constexpr std::size_t prefetch_distance = 4;
   for (std::size_t b = 0; b < n; ++b) {
     if (b + prefetch_distance < n) prefetch(s, indices[b + prefetch_distance]);
