@@ -4,7 +4,7 @@
 using net_t = ctnn::network<ctnn::input<2>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<1>>;
 
 int main() {
-  net_t net;  // the parameters and nothing else: 33 floats on the stack
+  net_t net;  // the parameters and nothing else, on the stack
   ctnn::initialize(net, ctnn::rng{1});
   ctnn::trainer<net_t, ctnn::mean_squared_error, ctnn::adam, 4> trainer{{.learning_rate = 0.05f}};
   const std::array<std::array<float, 2>, 4> x{{{0, 0}, {0, 1}, {1, 0}, {1, 1}}};
