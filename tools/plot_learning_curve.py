@@ -49,7 +49,8 @@ def main():
         loss_ax.plot(c[x_key], c["train_loss"], marker="o", markersize=3, label=label)
     if args.target > 0:
         acc_ax.axhline(100 * args.target, color="grey", linestyle="--", linewidth=1)
-        acc_ax.text(0, 100 * args.target + 0.15, f"target {100 * args.target:g} %", color="grey", fontsize=8)
+        acc_ax.set_ylim(top=max(acc_ax.get_ylim()[1], 100 * args.target + 0.5))
+        acc_ax.text(0, 100 * args.target + 0.1, f" target {100 * args.target:g} %", color="grey", fontsize=8)
     acc_ax.set(xlabel=x_label, ylabel="test accuracy (%)", title="test accuracy")
     loss_ax.set(xlabel=x_label, ylabel="mean training loss since the last point", title="training loss (softmax cross-entropy)")
     acc_ax.legend(loc="lower right", fontsize=8)
