@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(folding_into_dense) {
                             ctnn::tanh, ctnn::dense<8, ctnn::relu>, ctnn::batch_norm, ctnn::dense<4>>;
   using Folded = ctnn::folded_network_t<Net>;
   // The last batch norm follows an activated dense layer: it cannot fold and stays.
-  static_assert(std::is_same_v<Folded, ctnn::network<ctnn::input<10>, ctnn::dense<32>, ctnn::relu, ctnn::dense<16>, ctnn::tanh,
+  static_assert(std::is_same_v<Folded, ctnn::network<ctnn::input<10>, ctnn::dense<32, ctnn::relu>, ctnn::dense<16, ctnn::tanh>,
                                                      ctnn::dense<8, ctnn::relu>, ctnn::batch_norm, ctnn::dense<4>>>);
   static_assert(Folded::parameter_count == Net::parameter_count - 4 * 32 - 4 * 16);
   static_assert(Folded::layer_count == 5 && Net::layer_count == 9);

@@ -5,8 +5,10 @@
 // A dense layer without activation followed by batch_norm computes, in inference mode,
 //   gamma * (W x + b - mean) / sqrt(var + eps) + beta  =  W' x + b'
 // with W'[o][i] = s_o W[o][i], b'_o = s_o (b_o - mean_o) + beta_o, s_o = gamma_o / sqrt(var_o + eps).
-// The folded type is the network declared without those batch_norm specs, so an activation
-// after the batch norm fuses into the dense kernel again.
+// The folded type is the network declared without those batch_norm specs, with an activation
+// that followed the batch norm moved into the dense spec: folding
+// network<input<784>, dense<128>, batch_norm, relu, dense<10>> gives exactly
+// network<input<784>, dense<128, relu>, dense<10>>.
 #pragma once
 
 #include <cmath>
@@ -45,6 +47,19 @@ template <class... Done, class A, class B, class... Rest>
   requires(is_plain_dense_spec<A>::value && is_batch_norm_spec<B>::value)
 struct drop_folded_specs<type_list<Done...>, A, B, Rest...> {
   using type = typename drop_folded_specs<type_list<Done..., A>, Rest...>::type;
+};
+/// dense<N>, batch_norm, activation: the activation moves into the dense spec, so the folded
+/// type is the one a user declares for the network without batch norm (dense<N, relu>).
+template <class Dense, class Act>
+struct with_activation;
+template <std::size_t N, class WI, class BI, class Act>
+struct with_activation<dense<N, identity, WI, BI>, Act> {
+  using type = dense<N, Act, WI, BI>;
+};
+template <class... Done, class A, class B, class C, class... Rest>
+  requires(is_plain_dense_spec<A>::value && is_batch_norm_spec<B>::value && activation<C>)
+struct drop_folded_specs<type_list<Done...>, A, B, C, Rest...> {
+  using type = typename drop_folded_specs<type_list<Done..., typename with_activation<A, C>::type>, Rest...>::type;
 };
 
 template <class T, class Input, class List>
