@@ -149,3 +149,10 @@ BOOST_AUTO_TEST_CASE(batch_norm_training_mode) {
   gradient_check<net<double, ctnn::batch_norm, ctnn::dense<7, ctnn::sigmoid>, ctnn::batch_norm, ctnn::dense<2>>,
                  ctnn::binary_cross_entropy, 5>(27);
 }
+
+// Through dropout with the batch's mask fixed (compute_gradients does not move the generator).
+BOOST_AUTO_TEST_CASE(dropout_fixed_mask) {
+  gradient_check<net<double, ctnn::dense<9, ctnn::tanh>, ctnn::dropout<1, 3>, ctnn::dense<4>>, ctnn::mean_squared_error, 3>(28);
+  gradient_check<net<double, ctnn::dense<8>, ctnn::batch_norm, ctnn::relu, ctnn::dropout<1, 2>, ctnn::dense<3>>,
+                 ctnn::softmax_cross_entropy, 4>(29);
+}

@@ -39,6 +39,7 @@
 #include "layers/activations.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 #include "layers/input.hpp"
 #include "layers/softmax.hpp"
 #include "rng.hpp"
@@ -67,7 +68,7 @@ struct resolve_spec {
   static_assert(!is_input<Spec>::value, "ctnn::network: ctnn::input<N> may only be the first parameter");
   static_assert(resolvable_spec<Spec, T>,
                 "ctnn::network: every parameter after the input must be a layer spec "
-                "(ctnn::dense<N>, ctnn::batch_norm, ctnn::relu, ctnn::leaky_relu<Num, Den>, ctnn::sigmoid, "
+                "(ctnn::dense<N>, ctnn::batch_norm, ctnn::dropout<Num, Den>, ctnn::relu, ctnn::leaky_relu<Num, Den>, ctnn::sigmoid, "
                 "ctnn::tanh, ctnn::identity, ctnn::softmax)");
   using type = typename Spec::template resolve<T, In>;
 };

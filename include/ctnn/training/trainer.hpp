@@ -35,6 +35,7 @@ namespace ctnn {
 struct training_options {
   float clip_value = 0.0f;  ///< clamp every gradient to [-clip_value, clip_value]
   float clip_norm = 0.0f;   ///< rescale gradients to a global L2 norm of at most clip_norm
+  std::uint64_t seed = 0;   ///< seeds the dropout masks (with each layer's index)
 };
 
 /// What a step did: the mean loss of the batch, the global gradient norm before clipping, and
@@ -102,7 +103,16 @@ class trainer {
                 "(the loss applies it itself, fused and stable)");
 
   explicit trainer(options_type options = {}, training_options training = {}) noexcept
-      : options_(options), training_(training) {}
+      : options_(options), training_(training) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            if constexpr (requires { std::get<I>(states_).seed(training.seed, I); })
+              std::get<I>(states_).seed(training.seed, I);
+          }(),
+          ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
 
   /// Forward, backward and update for one mini-batch. Refuses (status not ok, nothing
   /// changed) on an invalid target, a non-finite loss or a non-finite gradient.
