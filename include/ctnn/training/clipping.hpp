@@ -31,12 +31,10 @@ void clip_gradients_by_value(Net& grads, float limit) noexcept {
   });
 }
 
-/// Scales the gradients so that their global L2 norm is at most max_norm; returns the norm
-/// before clipping.
+/// Scales gradients whose global L2 norm is `norm` so that it becomes at most max_norm.
 template <class Net>
-double clip_gradients_by_norm(Net& grads, float max_norm) noexcept {
+void scale_gradients_to_norm(Net& grads, float max_norm, double norm) noexcept {
   using T = typename Net::value_type;
-  const double norm = std::sqrt(gradient_sum_of_squares(grads));
   const double coefficient = double(max_norm) / (norm + 1e-6);
   if (coefficient < 1.0) {
     const T c = T(coefficient);
@@ -44,6 +42,14 @@ double clip_gradients_by_norm(Net& grads, float max_norm) noexcept {
       for (T& v : g) v *= c;
     });
   }
+}
+
+/// Scales the gradients so that their global L2 norm is at most max_norm; returns the norm
+/// before clipping.
+template <class Net>
+double clip_gradients_by_norm(Net& grads, float max_norm) noexcept {
+  const double norm = std::sqrt(gradient_sum_of_squares(grads));
+  scale_gradients_to_norm(grads, max_norm, norm);
   return norm;
 }
 

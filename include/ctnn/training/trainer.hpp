@@ -141,7 +141,12 @@ class trainer {
       return report;
     }
     if (training_.clip_value > 0) clip_gradients_by_value(grads_, training_.clip_value);
-    if (training_.clip_norm > 0) clip_gradients_by_norm(grads_, training_.clip_norm);
+    if (training_.clip_norm > 0) {
+      // The backward pass already measured the norm, unless value clipping has just changed it.
+      const double norm =
+          training_.clip_value > 0 ? std::sqrt(gradient_sum_of_squares(grads_)) : report.gradient_norm;
+      scale_gradients_to_norm(grads_, training_.clip_norm, norm);
+    }
     ++step_count_;
     update_sq_.fill(0.0);
     Optimizer::update(net, grads_, optimizer_state_, options_, step_count_, std::span<double>(update_sq_));
