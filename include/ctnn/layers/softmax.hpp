@@ -15,6 +15,17 @@
 
 namespace ctnn {
 
+/// out[i] = exp(x[i] - max x) for i < n; returns their sum and sets `max`: the stable first half
+/// of softmax, shared by this layer and the fused softmax_cross_entropy loss.
+template <class T>
+T shifted_exponentials(const T* x, T* out, std::size_t n, T& max) noexcept {
+  max = x[0];
+  for (std::size_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
+  T sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += (out[i] = std::exp(x[i] - max));
+  return sum;
+}
+
 /// Layer spec: softmax over the previous layer's outputs.
 struct softmax {
   static constexpr const char* name = "softmax";
@@ -38,11 +49,8 @@ struct softmax_layer {
     for (std::size_t b = 0; b < Batch; ++b) {
       const T* xr = x + b * XStride;
       T* yr = y + b * out_stride;
-      T max = xr[0];
-      for (std::size_t i = 1; i < N; ++i) max = xr[i] > max ? xr[i] : max;
-      T sum = 0;
-      for (std::size_t i = 0; i < N; ++i) sum += (yr[i] = std::exp(xr[i] - max));
-      const T inv = T(1) / sum;
+      T max;
+      const T inv = T(1) / shifted_exponentials(xr, yr, N, max);
       for (std::size_t i = 0; i < N; ++i) yr[i] *= inv;
       for (std::size_t i = N; i < out_stride; ++i) yr[i] = T(0);
     }

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../layers/softmax.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -73,10 +74,8 @@ struct softmax_cross_entropy {
     for (std::size_t b = 0; b < Batch; ++b) {
       const T* row = y + b * Stride;
       T* g = grad + b * Stride;
-      T max = row[0];
-      for (std::size_t i = 1; i < N; ++i) max = row[i] > max ? row[i] : max;
-      T total = 0;
-      for (std::size_t i = 0; i < N; ++i) total += (g[i] = std::exp(row[i] - max));
+      T max;
+      const T total = shifted_exponentials(row, g, N, max);
       const T log_total = std::log(total);
       sum += double(log_total) + double(max) - double(row[labels[b]]);
       const T scale = inv_batch / total;
