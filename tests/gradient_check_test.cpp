@@ -156,3 +156,23 @@ BOOST_AUTO_TEST_CASE(dropout_fixed_mask) {
   gradient_check<net<double, ctnn::dense<8>, ctnn::batch_norm, ctnn::relu, ctnn::dropout<1, 2>, ctnn::dense<3>>,
                  ctnn::softmax_cross_entropy, 4>(29);
 }
+
+// Through skip connections: plain, with a projection, nested, first in the network, and with
+// batch norm and dropout (fixed mask) inside a block. The layers before each block see the
+// gradient through the block's input: the skip path's and the sub-chain's summed.
+BOOST_AUTO_TEST_CASE(residual_blocks) {
+  gradient_check<net<double, ctnn::dense<6, ctnn::tanh>, ctnn::residual<ctnn::dense<6, ctnn::relu>, ctnn::dense<6>>,
+                     ctnn::dense<3>>, ctnn::mean_squared_error, 3>(30);
+  gradient_check<net<double, ctnn::dense<7, ctnn::tanh>, ctnn::projected_residual<ctnn::dense<4, ctnn::sigmoid>>,
+                     ctnn::dense<3>>, ctnn::softmax_cross_entropy, 4>(31);
+  gradient_check<net<double, ctnn::residual<ctnn::dense<5, ctnn::tanh>, ctnn::residual<ctnn::dense<5, ctnn::tanh>>>,
+                     ctnn::dense<2>>, ctnn::mean_squared_error, 2>(32);
+  gradient_check<net<double, ctnn::dense<9>,
+                     ctnn::projected_residual<ctnn::dense<6, ctnn::tanh>,
+                                              ctnn::projected_residual<ctnn::dense<3, ctnn::tanh>, ctnn::dense<4>>,
+                                              ctnn::residual<ctnn::dense<4, ctnn::leaky_relu<1, 10>>>>,
+                     ctnn::tanh, ctnn::dense<3>>, ctnn::binary_cross_entropy, 3>(33);
+  gradient_check<net<double, ctnn::dense<8, ctnn::tanh>,
+                     ctnn::residual<ctnn::dense<8>, ctnn::batch_norm, ctnn::relu, ctnn::dropout<1, 4>, ctnn::dense<8>>,
+                     ctnn::dense<3>>, ctnn::mean_squared_error, 5>(34);
+}

@@ -41,6 +41,7 @@
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
 #include "layers/input.hpp"
+#include "layers/residual.hpp"
 #include "layers/softmax.hpp"
 #include "rng.hpp"
 
@@ -68,7 +69,7 @@ struct resolve_spec {
   static_assert(!is_input<Spec>::value, "ctnn::network: ctnn::input<N> may only be the first parameter");
   static_assert(resolvable_spec<Spec, T>,
                 "ctnn::network: every parameter after the input must be a layer spec "
-                "(ctnn::dense<N>, ctnn::batch_norm, ctnn::dropout<Num, Den>, ctnn::relu, ctnn::leaky_relu<Num, Den>, ctnn::sigmoid, "
+                "(ctnn::dense<N>, ctnn::batch_norm, ctnn::dropout<Num, Den>, ctnn::residual<...>, ctnn::relu, ctnn::leaky_relu<Num, Den>, ctnn::sigmoid, "
                 "ctnn::tanh, ctnn::identity, ctnn::softmax)");
   using type = typename Spec::template resolve<T, In>;
 };
@@ -180,10 +181,17 @@ class basic_network {
   /// Widest padded activation row.
   static constexpr std::size_t max_stride = fold_layers(
       padded<T>(input_size), [](std::size_t acc, auto l) { return std::max(acc, decltype(l)::out_stride); });
-  /// Stack bytes of the buffers one inference call declares (two activation rows and, when
-  /// the first layer needs padded input, one input row); register spills not included.
+  /// Stack bytes of the buffers one inference call declares (two activation rows, when the
+  /// first layer needs padded input one input row, and the deepest residual block's own
+  /// rows); register spills not included.
   static constexpr std::size_t inference_stack_bytes =
-      2 * max_stride * sizeof(T) + (layer_type<0>::accepts_unpadded_input ? 0 : padded<T>(input_size) * sizeof(T));
+      2 * max_stride * sizeof(T) + (layer_type<0>::accepts_unpadded_input ? 0 : padded<T>(input_size) * sizeof(T)) +
+      fold_layers(0, [](std::size_t acc, auto l) {
+        if constexpr (requires { decltype(l)::inference_stack_bytes; })
+          return std::max(acc, decltype(l)::inference_stack_bytes);
+        else
+          return acc;
+      });
 
   constexpr basic_network() noexcept = default;
 

@@ -28,6 +28,11 @@ template <class L>
 concept has_activation_type = requires { typename L::activation; };
 template <class L>
 concept has_epsilon = requires { L::epsilon; };
+template <class L>
+concept has_body = requires { typename L::body_type; };
+
+template <class Net>
+constexpr std::uint64_t hash_layers(std::uint64_t h) noexcept;
 
 template <class L>
 constexpr std::uint64_t hash_layer(std::uint64_t h) noexcept {
@@ -40,6 +45,18 @@ constexpr std::uint64_t hash_layer(std::uint64_t h) noexcept {
     if constexpr (A::kind == activation_kind::leaky_relu) h = fnv1a(h, std::bit_cast<std::uint32_t>(A::slope));
   }
   if constexpr (has_epsilon<L>) h = fnv1a(h, std::bit_cast<std::uint32_t>(float(L::epsilon)));
+  if constexpr (has_body<L>) {  // a residual block: its sub-chain, bracketed, then its skip path
+    h = hash_layers<typename L::body_type>(fnv1a(h, 0x28u));
+    h = fnv1a(fnv1a(h, L::projected ? 1u : 0u), 0x29u);
+  }
+  return h;
+}
+
+template <class Net>
+constexpr std::uint64_t hash_layers(std::uint64_t h) noexcept {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((h = hash_layer<typename Net::template layer_type<I>>(h)), ...);
+  }(std::make_index_sequence<Net::layer_count>{});
   return h;
 }
 }  // namespace detail
@@ -47,11 +64,7 @@ constexpr std::uint64_t hash_layer(std::uint64_t h) noexcept {
 /// The topology hash of a network type.
 template <class Net>
 constexpr std::uint64_t topology_hash() noexcept {
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    ((h = detail::hash_layer<typename Net::template layer_type<I>>(h)), ...);
-    return h;
-  }(std::make_index_sequence<Net::layer_count>{});
+  return detail::hash_layers<Net>(0xcbf29ce484222325ULL);
 }
 
 }  // namespace ctnn

@@ -237,6 +237,9 @@ status save_to(const Net& net, Sink& sink, const float* test_input) noexcept {
   return {};
 }
 
+template <class Net, class Source>
+void evaluate_chain(float_reader<Source>& in, const double* x, double* y) noexcept;
+
 template <class L, class Source>
 void evaluate_layer(float_reader<Source>& in, const double* x, double* y) noexcept {
   if constexpr (L::kind == layer_kind::dense) {
@@ -254,18 +257,24 @@ void evaluate_layer(float_reader<Source>& in, const double* x, double* y) noexce
     for (std::size_t i = 1; i < L::in_size; ++i) max = x[i] > max ? x[i] : max;
     for (std::size_t i = 0; i < L::in_size; ++i) sum += (y[i] = std::exp(x[i] - max));
     for (std::size_t i = 0; i < L::in_size; ++i) y[i] /= sum;
+  } else if constexpr (L::kind == layer_kind::residual) {
+    evaluate_chain<typename L::body_type>(in, x, y);  // f's parameters come first
+    if constexpr (L::projected) {
+      double skip[L::out_size];
+      evaluate_layer<typename L::projection_type>(in, x, skip);
+      for (std::size_t o = 0; o < L::out_size; ++o) y[o] += skip[o];
+    } else {
+      for (std::size_t o = 0; o < L::out_size; ++o) y[o] += x[o];
+    }
   } else {
     L::evaluate_streamed(in, x, y);
   }
 }
 
-/// Evaluates the network described by the parameters in `in` (canonical order) on `x`, in
-/// double, layer by layer as the values stream past: the test-vector check of a file that
-/// has not been loaded yet.
+/// Evaluates Net from the parameters streaming past in `in` (canonical order), in double.
 template <class Net, class Source>
-bool evaluate_streamed(float_reader<Source>& in, const float* x, double* y) noexcept {
-  constexpr std::size_t width = Net::max_stride;
-  double rows[2][width] = {};
+void evaluate_chain(float_reader<Source>& in, const double* x, double* y) noexcept {
+  double rows[2][Net::max_stride] = {};
   for (std::size_t i = 0; i < Net::input_size; ++i) rows[0][i] = x[i];
   int current = 0;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -273,6 +282,16 @@ bool evaluate_streamed(float_reader<Source>& in, const float* x, double* y) noex
      ...);
   }(std::make_index_sequence<Net::layer_count>{});
   for (std::size_t o = 0; o < Net::output_size; ++o) y[o] = rows[current][o];
+}
+
+/// Evaluates the network described by the parameters in `in` (canonical order) on `x`, in
+/// double, layer by layer as the values stream past: the test-vector check of a file that
+/// has not been loaded yet.
+template <class Net, class Source>
+bool evaluate_streamed(float_reader<Source>& in, const float* x, double* y) noexcept {
+  double input[Net::input_size];
+  for (std::size_t i = 0; i < Net::input_size; ++i) input[i] = x[i];
+  evaluate_chain<Net>(in, input, y);
   return !in.failed();
 }
 

@@ -3,16 +3,13 @@
 //   ctnn::trainer<net_t, ctnn::softmax_cross_entropy, ctnn::adam, 32> t{{.learning_rate = 1e-3f}};
 //   auto report = t.step(net, inputs, labels);   // forward, backward, update
 //
-// A trainer owns everything training needs beyond the parameters: each layer's activations
-// for the batch (the backward pass reads them), two gradient rows that alternate from layer
-// to layer, the parameter gradients (a network-shaped object) and the optimizer's state (more
+// A trainer owns everything training needs beyond the parameters: a chain_state (each layer's
+// activations for the batch, per-layer training state, two alternating gradient rows), the
+// parameter gradients (a network-shaped object) and the optimizer's state (more
 // network-shaped objects). All of it is fixed-size; nothing is allocated. A step that would
 // write a non-finite value is refused before the update: parameters and optimizer state are
 // left bit-identical and the report says why.
 #pragma once
-
-#include <boost/hana/fold_right.hpp>
-#include <boost/hana/range.hpp>
 
 #include <array>
 #include <cmath>
@@ -26,6 +23,7 @@
 #include "../layers/activations.hpp"
 #include "../layers/softmax.hpp"
 #include "../status.hpp"
+#include "chain.hpp"
 #include "clipping.hpp"
 #include "losses.hpp"
 
@@ -48,29 +46,12 @@ struct [[nodiscard]] step_report {
 };
 
 namespace detail {
-template <class T, std::size_t N>
-struct aligned_rows {
-  alignas(simd_alignment<T>) std::array<T, N> data{};
-};
 template <class T>
 struct is_softmax_layer : std::false_type {};
 template <class T, std::size_t N>
 struct is_softmax_layer<softmax_layer<T, N>> : std::true_type {};
 template <class L>
 concept has_activation = requires { typename L::activation; };
-/// Layers that keep per-batch state between forward and backward (batch normalization).
-template <class L, std::size_t Batch>
-concept has_training_state = requires { typename L::template training_state<Batch>; };
-struct no_training_state {};
-template <class L, std::size_t Batch>
-struct training_state_of {
-  using type = no_training_state;
-};
-template <class L, std::size_t Batch>
-  requires has_training_state<L, Batch>
-struct training_state_of<L, Batch> {
-  using type = typename L::template training_state<Batch>;
-};
 template <class L>
 constexpr bool ends_in_sigmoid() {
   if constexpr (has_activation<L>) return L::activation::kind == activation_kind::sigmoid;
@@ -104,14 +85,7 @@ class trainer {
 
   explicit trainer(options_type options = {}, training_options training = {}) noexcept
       : options_(options), training_(training) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (
-          [&] {
-            if constexpr (requires { std::get<I>(states_).seed(training.seed, I); })
-              std::get<I>(states_).seed(training.seed, I);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
+    chain_.seed(training.seed, [](std::size_t layer) { return std::uint64_t(layer); });
   }
 
   /// Forward, backward and update for one mini-batch. Refuses (status not ok, nothing
@@ -150,7 +124,7 @@ class trainer {
     ++step_count_;
     update_sq_.fill(0.0);
     Optimizer::update(net, grads_, optimizer_state_, options_, step_count_, std::span<double>(update_sq_));
-    commit_training_states(net);
+    chain_.commit(net);
     return report;
   }
 
@@ -163,12 +137,12 @@ class trainer {
   step_report compute_gradients(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
     if (auto s = Loss::template validate<T, Net::output_size>(targets, Batch); !s.ok()) return {0, 0, s};
     const T* x = prepare_input(inputs);
-    forward(net, x);
+    chain_.forward(net, x);
     constexpr std::size_t last = layer_count - 1;
-    T* dy = gradient_rows_[0].data.data();
+    T* dy = chain_.output_gradient();
     const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
-        activation_rows<last>(), targets, dy);
-    backward(net, x, dy);
+        chain_.template output<last>(), targets, dy);
+    chain_.template backward<false>(net, x, dy, grads_);
     gradient_sq_.fill(0.0);
     grads_.zip_layer_buffers([&](std::size_t layer, std::span<const T> g) {
       gradient_sq_[layer] += kernels::active::sum_of_squares(g.data(), g.size());
@@ -185,7 +159,7 @@ class trainer {
   /// Output rows of layer I for the last batch (row stride layer_type<I>::out_stride).
   template <std::size_t I>
   const T* activation() const noexcept {
-    return std::get<I>(activations_).data.data();
+    return chain_.template output<I>();
   }
   options_type& options() noexcept { return options_; }
   training_options& training() noexcept { return training_; }
@@ -193,11 +167,6 @@ class trainer {
   const typename Optimizer::template state<Net>& optimizer_state() const noexcept { return optimizer_state_; }
 
  private:
-  template <std::size_t I>
-  T* activation_rows() noexcept {
-    return std::get<I>(activations_).data.data();
-  }
-
   static constexpr bool reads_unpadded_input = Net::template layer_type<0>::accepts_unpadded_input;
   static constexpr std::size_t input_copy_size = reads_unpadded_input ? 1 : Batch * padded<T>(Net::input_size);
 
@@ -212,75 +181,13 @@ class trainer {
     }
   }
 
-  template <std::size_t I>
-  const T* layer_input(const T* x) noexcept {
-    if constexpr (I == 0)
-      return x;
-    else
-      return activation_rows<I - 1>();
-  }
-
-  void forward(const Net& net, const T* x) noexcept {
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (forward_layer<I>(net, x), ...); }(std::make_index_sequence<layer_count>{});
-  }
-  template <std::size_t I>
-  void forward_layer(const Net& net, const T* x) noexcept {
-    constexpr std::size_t stride = Net::template input_stride<I>();
-    if constexpr (detail::has_training_state<layer_t<I>, Batch>)
-      net.template layer<I>().template forward_train<Batch, stride>(layer_input<I>(x), activation_rows<I>(), std::get<I>(states_));
-    else
-      net.template layer<I>().template forward<Batch, stride>(layer_input<I>(x), activation_rows<I>());
-  }
-
-  /// Applies what layers learned from an accepted step's batch (running statistics).
-  void commit_training_states(Net& net) noexcept {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (commit_layer<I>(net), ...);
-    }(std::make_index_sequence<layer_count>{});
-  }
-  template <std::size_t I>
-  void commit_layer(Net& net) noexcept {
-    if constexpr (detail::has_training_state<layer_t<I>, Batch>) net.template layer<I>().commit(std::get<I>(states_));
-  }
-
-  // A right fold over the layers: each takes the gradient at its output and returns the
-  // buffer holding the gradient at its input (none is computed for the first layer).
-  void backward(const Net& net, const T* x, T* dy) noexcept {
-    namespace hana = boost::hana;
-    hana::fold_right(hana::make_range(hana::size_c<0>, hana::size_c<layer_count>), dy, [&](auto index, T* grad_out) {
-      constexpr std::size_t I = decltype(index)::value;
-      T* grad_in = grad_out == gradient_rows_[0].data.data() ? gradient_rows_[1].data.data() : gradient_rows_[0].data.data();
-      constexpr std::size_t stride = Net::template input_stride<I>();
-      if constexpr (detail::has_training_state<layer_t<I>, Batch>)
-        net.template layer<I>().template backward<Batch, stride, (I > 0)>(
-            layer_input<I>(x), activation_rows<I>(), grad_out, grad_in, grads_.template layer<I>(), std::get<I>(states_));
-      else
-        net.template layer<I>().template backward<Batch, stride, (I > 0)>(layer_input<I>(x), activation_rows<I>(), grad_out,
-                                                                         grad_in, grads_.template layer<I>());
-      return grad_in;
-    });
-  }
-
-  template <std::size_t I>
-  using layer_t = typename Net::template layer_type<I>;
-  template <std::size_t... I>
-  static auto make_activations(std::index_sequence<I...>)
-      -> std::tuple<detail::aligned_rows<T, Batch * Net::template layer_type<I>::out_stride>...>;
-  using activations_type = decltype(make_activations(std::make_index_sequence<layer_count>{}));
-  template <std::size_t... I>
-  static auto make_states(std::index_sequence<I...>)
-      -> std::tuple<typename detail::training_state_of<layer_t<I>, Batch>::type...>;
-  using states_type = decltype(make_states(std::make_index_sequence<layer_count>{}));
-
   options_type options_;
   training_options training_;
   std::uint64_t step_count_ = 0;
-  activations_type activations_{};
-  states_type states_{};
+  detail::chain_state<Net, Batch> chain_{};
   std::array<double, layer_count> gradient_sq_{};
   std::array<double, layer_count> update_sq_{};
   detail::aligned_rows<T, input_copy_size> input_copy_{};
-  detail::aligned_rows<T, Batch * Net::max_stride> gradient_rows_[2]{};
   Net grads_{};
   typename Optimizer::template state<Net> optimizer_state_{};
 };
