@@ -1,7 +1,8 @@
 // The init study's qualitative results (examples/init_study) hold: deep sigmoid and poorly
 // initialized ReLU networks lose their gradients by orders of magnitude towards the input; He
 // initialization keeps a ReLU network's per-layer gradient norms within a small factor; Xavier
-// and orthogonal do the same for tanh; batch normalization restores the sigmoid network.
+// and orthogonal do the same for tanh; batch normalization restores the sigmoid network; at 32
+// layers, skip connections keep the gradients that the plain network loses.
 #define BOOST_TEST_MODULE init_study
 #include <boost/test/unit_test.hpp>
 
@@ -52,4 +53,23 @@ BOOST_AUTO_TEST_CASE(tanh_keeps_its_gradients_with_xavier_or_orthogonal) {
   BOOST_TEST(spread(xavier) < 10);
   BOOST_TEST(spread(orthogonal) < 10);
   BOOST_TEST(first_over_last(uniform) < 1e-2);
+}
+
+// 32 layers, PyTorch's default initialization: the plain network's first layer gets 1e-8
+// (tanh) to 1e-20 (sigmoid) of its last layer's gradient; every residual block keeps at least
+// 1e-3 of it, and the tanh blocks stay within a factor of 10 of each other.
+BOOST_AUTO_TEST_CASE(skip_connections_keep_the_gradients_of_deep_networks) {
+  constexpr std::size_t deep = 32;
+  auto check = [](const char* name, const result& plain, const result& residual) {
+    BOOST_TEST_MESSAGE(name << ": first/last plain " << first_over_last(plain) << ", residual " << first_over_last(residual)
+                            << "; residual spread " << spread(residual));
+    BOOST_TEST(residual.gradient_norms.size() == deep + 1);
+    BOOST_TEST(first_over_last(plain) < 1e-6);
+    BOOST_TEST(first_over_last(residual) > 1e-3);
+  };
+  check("sigmoid", run<ctnn::sigmoid, false, deep>(init_kind::uniform, 0), run_residual<ctnn::sigmoid, deep>(init_kind::uniform, 0));
+  check("relu", run<ctnn::relu, false, deep>(init_kind::uniform, 0), run_residual<ctnn::relu, deep>(init_kind::uniform, 0));
+  const auto tanh_residual = run_residual<ctnn::tanh, deep>(init_kind::uniform, 0);
+  check("tanh", run<ctnn::tanh, false, deep>(init_kind::uniform, 0), tanh_residual);
+  BOOST_TEST(spread(tanh_residual) < 10);
 }

@@ -3,7 +3,8 @@
 // tests/init_study_test.cpp).
 //
 // Networks: 64 inputs, `depth` hidden blocks of [dense<64>, (batch_norm,) activation], and a
-// dense<10> output. Task: 10-class classification of Gaussian inputs labelled by a fixed random
+// dense<10> output; the residual variant wraps each hidden layer in a skip connection,
+// residual<dense<64, activation>>, so that every block computes x + act(W x + b). Task: 10-class classification of Gaussian inputs labelled by a fixed random
 // linear "teacher" (learnable, so the loss after a budget says whether training works).
 #pragma once
 
@@ -62,25 +63,38 @@ using deep_network = typename make_network<typename repeat<
     list<>, std::conditional_t<BatchNorm, list<ctnn::dense<width>, ctnn::batch_norm, Act>, list<ctnn::dense<width>, Act>>,
     Depth>::type>::type;
 
+/// `Depth` residual blocks x + act(W x + b), then dense<10> logits.
+template <class Act, std::size_t Depth>
+using residual_network =
+    typename make_network<typename repeat<list<>, list<ctnn::residual<ctnn::dense<width, Act>>>, Depth>::type>::type;
+
+/// Calls f on every dense layer of net, inside residual blocks too.
+template <class Net, class F>
+void for_each_dense(Net& net, F&& f) {
+  net.for_each_layer([&](auto& layer) {
+    using L = std::remove_cvref_t<decltype(layer)>;
+    if constexpr (L::kind == ctnn::layer_kind::dense) f(layer);
+    if constexpr (L::kind == ctnn::layer_kind::residual) for_each_dense(layer.body, f);
+  });
+}
+
 /// Draws every dense layer's weights with `kind` (PyTorch's nn.Linear default for uniform:
 /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)), here fan_in = 64); biases zero.
 template <class Act, class Net>
 void initialize(Net& net, init_kind kind, std::uint64_t seed) {
   ctnn::rng g{seed};
   net.initialize(g);  // batch norm: gamma 1, beta 0, running statistics
-  net.for_each_layer([&](auto& layer) {
-    if constexpr (std::remove_cvref_t<decltype(layer)>::kind == ctnn::layer_kind::dense) {
-      constexpr std::size_t in = std::remove_cvref_t<decltype(layer)>::in_size,
-                            out = std::remove_cvref_t<decltype(layer)>::out_size;
-      auto w = [&](std::size_t o, std::size_t i) -> float& { return layer.weight(o, i); };
-      switch (kind) {
-        case init_kind::uniform: ctnn::init::uniform<1, 8>::fill<Act>(w, out, in, in, out, g); break;
-        case init_kind::xavier: ctnn::init::xavier_uniform<>::fill<Act>(w, out, in, in, out, g); break;
-        case init_kind::he: ctnn::init::he_uniform<>::fill<ctnn::relu>(w, out, in, in, out, g); break;
-        case init_kind::orthogonal: ctnn::init::orthogonal<>::fill<Act>(w, out, in, in, out, g); break;
-      }
-      for (std::size_t o = 0; o < out; ++o) layer.bias[o] = 0;
+  for_each_dense(net, [&](auto& layer) {
+    constexpr std::size_t in = std::remove_cvref_t<decltype(layer)>::in_size,
+                          out = std::remove_cvref_t<decltype(layer)>::out_size;
+    auto w = [&](std::size_t o, std::size_t i) -> float& { return layer.weight(o, i); };
+    switch (kind) {
+      case init_kind::uniform: ctnn::init::uniform<1, 8>::fill<Act>(w, out, in, in, out, g); break;
+      case init_kind::xavier: ctnn::init::xavier_uniform<>::fill<Act>(w, out, in, in, out, g); break;
+      case init_kind::he: ctnn::init::he_uniform<>::fill<ctnn::relu>(w, out, in, in, out, g); break;
+      case init_kind::orthogonal: ctnn::init::orthogonal<>::fill<Act>(w, out, in, in, out, g); break;
     }
+    for (std::size_t o = 0; o < out; ++o) layer.bias[o] = 0;
   });
 }
 
@@ -115,10 +129,10 @@ struct result {
   double loss_start = 0, loss_end = 0;  ///< mean loss of the first / last 20 steps of the budget
 };
 
-/// Gradient norms at initialization and the loss after `steps` Adam steps.
-template <class Act, bool BatchNorm, std::size_t Depth>
-result run(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
-  using net_t = deep_network<Act, BatchNorm, Depth>;
+/// Gradient norms at initialization (per dense layer, or per residual block: one dense layer
+/// each) and the loss after `steps` Adam steps.
+template <class Act, class net_t>
+result run_network(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
   using trainer_t = ctnn::trainer<net_t, ctnn::softmax_cross_entropy, ctnn::adam, batch>;
   auto net = std::make_unique<net_t>();
   auto trainer = std::make_unique<trainer_t>(ctnn::adam::options{.learning_rate = 1e-3f});
@@ -130,7 +144,8 @@ result run(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
   data.next(*x, y);
   (void)trainer->compute_gradients(*net, *x, y);
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((net_t::template layer_type<I>::kind == ctnn::layer_kind::dense
+    ((net_t::template layer_type<I>::kind == ctnn::layer_kind::dense ||
+              net_t::template layer_type<I>::kind == ctnn::layer_kind::residual
           ? r.gradient_norms.push_back(std::sqrt(trainer->gradient_squared_norms()[I]))
           : void()),
      ...);
@@ -144,6 +159,18 @@ result run(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
     if (s + window >= steps) r.loss_end += loss / double(window);
   }
   return r;
+}
+
+/// The plain network of `Depth` hidden layers, with or without batch normalization.
+template <class Act, bool BatchNorm, std::size_t Depth>
+result run(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
+  return run_network<Act, deep_network<Act, BatchNorm, Depth>>(kind, steps, seed);
+}
+
+/// The residual network of `Depth` blocks.
+template <class Act, std::size_t Depth>
+result run_residual(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
+  return run_network<Act, residual_network<Act, Depth>>(kind, steps, seed);
 }
 
 }  // namespace init_study
