@@ -13,7 +13,11 @@ Train in PyTorch and deploy with ctnn, or train with ctnn and inspect in PyTorch
     /usr/bin/python3 tools/ctnn_torch.py cpp-type '5>dense16:tanh>dense3'
 
 Supported modules: Linear (with bias), ReLU, LeakyReLU (positive slope), Sigmoid, Tanh, Identity,
-BatchNorm1d (affine, tracking running statistics, eps > 0) and Softmax(dim=-1 or 1). Anything
+BatchNorm1d (affine, tracking running statistics, eps > 0), Softmax(dim=-1 or 1), Dropout (p < 1;
+the identity in eval mode, as in ctnn's inference) and ctnn_torch.Residual, the skip connection
+torch lacks: Residual(*layers) computes body(x) + x (ctnn::residual<...>), and
+Residual(*layers, projection=nn.Linear(n, m)) computes body(x) + projection(x)
+(ctnn::projected_residual<...>); a body holds any supported module, blocks included. Anything
 else is refused with a ValueError naming the module, because a file ctnn cannot load is worse
 than no file.
 
@@ -21,16 +25,24 @@ A weight file stores a hash of its topology, not the layer list, so `load` needs
 shape: a Sequential of the right shape, or a layer description, which spells the parameters of
 ctnn::network<...> with `>` between them (quote it in a shell):
 
-    description  := INPUT_WIDTH ('>' layer)+
+    description  := INPUT_WIDTH '>' chain
+    chain        := layer ('>' layer)*
     layer        := 'dense' WIDTH [':' activation]        ctnn::dense<WIDTH, activation>
                   | activation                             ctnn::relu, ctnn::tanh, ...
                   | 'batch_norm' ['(' EPS [',' MOMENTUM] ')']   defaults 1e-5, 0.1 (PyTorch's)
+                  | 'dropout' ['(' P ')']                  ctnn::dropout<Num, Den>, P in [0, 1), default 1/2
                   | 'softmax'
+                  | 'residual(' chain ')'                  ctnn::residual<...>: f(x) + x
+                  | 'projected_residual(' chain ')'        ctnn::projected_residual<...>: f(x) + P x + c
     activation   := 'identity' | 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu' ['(' SLOPE ')']   slope 0.01
     numbers      := a decimal (0.1, 1e-3) or a ratio (1/10) as in ctnn's template arguments
 
+For example '8>dense8:tanh>residual(dense8:relu>dense8)>relu>projected_residual(dense6:tanh)>dense3'.
 As in ctnn::network, a dense layer without activation absorbs the activation after it:
-'5>dense16>tanh>dense3' and '5>dense16:tanh>dense3' are the same network, file and hash.
+'5>dense16>tanh>dense3' and '5>dense16:tanh>dense3' are the same network, file and hash. Inside a
+residual block's chain too, but a block does not absorb the activation after it (which applies to
+f(x) + x): in '8>residual(dense8>relu)>tanh' the block's dense has relu, and tanh stays a layer.
+A file's hash does not record dropout's P (inference is the identity); cpp_type prints it.
 """
 import argparse
 import copy
@@ -54,16 +66,34 @@ FLAG_TEST_VECTOR = 1
 HEADER = struct.Struct("<8sIIQQIIII")
 
 # include/ctnn/layers/layer_kind.hpp and activations.hpp: recorded in every file's hash.
-KIND_DENSE, KIND_ACTIVATION, KIND_SOFTMAX, KIND_BATCH_NORM = 1, 2, 3, 4
+KIND_DENSE, KIND_ACTIVATION, KIND_SOFTMAX, KIND_BATCH_NORM, KIND_DROPOUT, KIND_RESIDUAL = 1, 2, 3, 4, 5, 6
 ACTIVATION_KINDS = {"identity": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
 # Exact types, not isinstance: a subclass may override forward() and would be exported wrongly.
 TORCH_ACTIVATIONS = {nn.Identity: "identity", nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu",
                      nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
-DEFAULT_SLOPE, DEFAULT_EPS, DEFAULT_MOMENTUM = 0.01, 1e-5, 0.1
+DEFAULT_SLOPE, DEFAULT_EPS, DEFAULT_MOMENTUM, DEFAULT_DROPOUT = 0.01, 1e-5, 0.1, 0.5
 SUPPORTED = ("Linear (with bias), ReLU, LeakyReLU, Sigmoid, Tanh, Identity, BatchNorm1d "
-             "(affine, track_running_stats) and Softmax(dim=-1)")
+             "(affine, track_running_stats), Softmax(dim=-1), Dropout and ctnn_torch.Residual")
+# io/topology.hpp: FNV-1a 64, and the words that bracket a residual block's sub-chain ('(' and ')').
+FNV_OFFSET, FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
+BLOCK_OPEN, BLOCK_CLOSE = 0x28, 0x29
 # weight_file.hpp's test-vector tolerance, so both sides accept the same files.
 TEST_VECTOR_TOLERANCE = 1e-4
+
+
+class Residual(nn.Module):
+    """A residual block, which torch lacks: body(x) + x (ctnn::residual<...>) or, with a
+    projection (an nn.Linear with bias), body(x) + projection(x) (ctnn::projected_residual<...>).
+    body is registered before projection, so parameters() and state_dict() list them in ctnn's
+    canonical order."""
+
+    def __init__(self, *layers, projection=None):
+        super().__init__()
+        self.body = nn.Sequential(*layers)
+        self.projection = projection
+
+    def forward(self, x):
+        return self.body(x) + (x if self.projection is None else self.projection(x))
 
 
 @dataclass(frozen=True)
@@ -111,12 +141,28 @@ class BatchNorm:
 
 
 @dataclass(frozen=True)
+class Dropout:
+    probability: float  # not in the file either: inference is the identity
+
+
+@dataclass(frozen=True)
+class ResidualBlock:
+    specs: tuple     # f, the sub-chain
+    projected: bool  # a dense layer P x + c on the skip path instead of x
+
+
+# The layers whose output width is their input width and whose kind says all the hash records.
+WIDTH_KEEPING_KINDS = {Softmax: KIND_SOFTMAX, BatchNorm: KIND_BATCH_NORM, Dropout: KIND_DROPOUT}
+
+
+@dataclass(frozen=True)
 class Layer:
     """A resolved layer, after fusion: what the topology hash and the layer count see."""
     kind: int
     in_size: int
     out_size: int
     spec: object
+    body: tuple = ()  # a residual block's resolved sub-chain
 
 
 @dataclass(frozen=True)
@@ -125,24 +171,7 @@ class Topology:
     specs: tuple
 
     def layers(self):
-        """ctnn::network's resolution: widths threaded left to right, and a dense layer whose
-        activation is identity absorbs the element-wise activation after it (network.hpp's fusion)."""
-        layers, width = [], self.input_size
-        for spec in self.specs:
-            if isinstance(spec, Dense):
-                layers.append(Layer(KIND_DENSE, width, spec.width, spec))
-                width = spec.width
-            elif isinstance(spec, ActivationLayer):
-                last = layers[-1] if layers else None
-                if last and last.kind == KIND_DENSE and last.spec.activation == IDENTITY:
-                    layers[-1] = Layer(KIND_DENSE, last.in_size, width, Dense(width, spec.activation))
-                else:
-                    layers.append(Layer(KIND_ACTIVATION, width, width, spec))
-            elif isinstance(spec, Softmax):
-                layers.append(Layer(KIND_SOFTMAX, width, width, spec))
-            else:
-                layers.append(Layer(KIND_BATCH_NORM, width, width, spec))
-        return layers
+        return _resolve(self.input_size, self.specs)
 
     @property
     def output_size(self):
@@ -150,60 +179,135 @@ class Topology:
 
     @property
     def parameter_count(self):
-        return sum(l.in_size * l.out_size + l.out_size if l.kind == KIND_DENSE else
-                   4 * l.out_size if l.kind == KIND_BATCH_NORM else 0 for l in self.layers())
+        return _parameter_count(self.layers())
 
     def hash(self):
         """ctnn::topology_hash (io/topology.hpp): FNV-1a 64 over 32-bit little-endian words."""
-        h = 0xCBF29CE484222325
-
-        def word(w):
-            nonlocal h
-            for byte in struct.pack("<I", w):
-                h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-
-        for layer in self.layers():
-            word(layer.kind), word(layer.in_size), word(layer.out_size)
-            if layer.kind in (KIND_DENSE, KIND_ACTIVATION):
-                act = layer.spec.activation
-                word(ACTIVATION_KINDS[act.name])
-                if act.name == "leaky_relu":
-                    word(_float_bits(act.slope))
-            elif layer.kind == KIND_BATCH_NORM:
-                word(_float_bits(layer.spec.eps))
-        return h
+        return _hash_layers(FNV_OFFSET, self.layers())
 
     def cpp_type(self):
-        parts = [f"ctnn::input<{self.input_size}>"]
-        for layer in self.layers():
-            spec = layer.spec
-            if layer.kind == KIND_DENSE:
-                act = "" if spec.activation == IDENTITY else ", " + spec.activation.cpp()
-                parts.append(f"ctnn::dense<{spec.width}{act}>")
-            elif layer.kind == KIND_ACTIVATION:
-                parts.append(spec.activation.cpp())
-            elif layer.kind == KIND_SOFTMAX:
-                parts.append("ctnn::softmax")
-            else:
-                parts.append(_cpp_batch_norm(spec))
-        return f"ctnn::network<{', '.join(parts)}>"
+        return f"ctnn::network<{', '.join([f'ctnn::input<{self.input_size}>', *_cpp_layers(self.layers())])}>"
 
     def sequential(self):
         """An untrained Sequential of this shape (PyTorch's initialization), one module per spec."""
-        modules, width = [], self.input_size
-        for spec in self.specs:
-            if isinstance(spec, Dense):
-                modules.append(nn.Linear(width, spec.width))
-                width = spec.width
-                if spec.activation != IDENTITY:
-                    modules.append(spec.activation.module())
-            elif isinstance(spec, ActivationLayer):
-                modules.append(spec.activation.module())
-            elif isinstance(spec, Softmax):
-                modules.append(nn.Softmax(dim=-1))
+        return nn.Sequential(*_modules(self.input_size, self.specs)[0])
+
+
+def _resolve(width, specs):
+    """ctnn::network's resolution of specs on inputs of `width` values: widths threaded left to
+    right, and a dense layer whose activation is identity absorbs the element-wise activation
+    after it (network.hpp's fusion). A residual block's body is a network of its own, resolved
+    (and fused) inside the block."""
+    layers = []
+    for spec in specs:
+        if isinstance(spec, Dense):
+            layers.append(Layer(KIND_DENSE, width, spec.width, spec))
+        elif isinstance(spec, ActivationLayer):
+            last = layers[-1] if layers else None
+            if last and last.kind == KIND_DENSE and last.spec.activation == IDENTITY:
+                layers[-1] = Layer(KIND_DENSE, last.in_size, width, Dense(width, spec.activation))
             else:
-                modules.append(nn.BatchNorm1d(width, eps=spec.eps, momentum=spec.momentum))
-        return nn.Sequential(*modules)
+                layers.append(Layer(KIND_ACTIVATION, width, width, spec))
+        elif isinstance(spec, ResidualBlock):
+            body = tuple(_resolve(width, spec.specs))
+            if not spec.projected and body[-1].out_size != width:
+                raise ValueError(f"a residual block on {width} values ends at width {body[-1].out_size}, so "
+                                 f"f(x) + x is undefined; end it at width {width} or use projected_residual")
+            layers.append(Layer(KIND_RESIDUAL, width, body[-1].out_size, spec, body))
+        else:
+            layers.append(Layer(WIDTH_KEEPING_KINDS[type(spec)], width, width, spec))
+        width = layers[-1].out_size
+    return layers
+
+
+def _dense_parameter_count(in_size, out_size):
+    return in_size * out_size + out_size
+
+
+def _parameter_count(layers):
+    """As the weight file counts them: a block's count is its body's plus its projection's."""
+    count = 0
+    for layer in layers:
+        if layer.kind == KIND_DENSE:
+            count += _dense_parameter_count(layer.in_size, layer.out_size)
+        elif layer.kind == KIND_BATCH_NORM:
+            count += 4 * layer.out_size  # gamma, beta, running mean, running variance
+        elif layer.kind == KIND_RESIDUAL:
+            count += _parameter_count(layer.body)
+            if layer.spec.projected:
+                count += _dense_parameter_count(layer.in_size, layer.out_size)
+    return count
+
+
+def _fnv1a(h, word):
+    for byte in struct.pack("<I", word):
+        h = ((h ^ byte) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def _hash_layers(h, layers):
+    """topology.hpp's hash_layers: each layer's kind and widths, then what else defines it."""
+    for layer in layers:
+        for word in (layer.kind, layer.in_size, layer.out_size):
+            h = _fnv1a(h, word)
+        if layer.kind in (KIND_DENSE, KIND_ACTIVATION):
+            act = layer.spec.activation
+            h = _fnv1a(h, ACTIVATION_KINDS[act.name])
+            if act.name == "leaky_relu":
+                h = _fnv1a(h, _float_bits(act.slope))
+        elif layer.kind == KIND_BATCH_NORM:
+            h = _fnv1a(h, _float_bits(layer.spec.eps))
+        elif layer.kind == KIND_RESIDUAL:  # the body's layers, bracketed, then the skip path
+            h = _hash_layers(_fnv1a(h, BLOCK_OPEN), layer.body)
+            h = _fnv1a(_fnv1a(h, int(layer.spec.projected)), BLOCK_CLOSE)
+    return h
+
+
+def _cpp_layers(layers):
+    """The ctnn layer specs of resolved layers, one per layer (the fused form)."""
+    parts = []
+    for layer in layers:
+        spec = layer.spec
+        if layer.kind == KIND_DENSE:
+            act = "" if spec.activation == IDENTITY else ", " + spec.activation.cpp()
+            parts.append(f"ctnn::dense<{spec.width}{act}>")
+        elif layer.kind == KIND_ACTIVATION:
+            parts.append(spec.activation.cpp())
+        elif layer.kind == KIND_SOFTMAX:
+            parts.append("ctnn::softmax")
+        elif layer.kind == KIND_BATCH_NORM:
+            parts.append(_cpp_batch_norm(spec))
+        elif layer.kind == KIND_DROPOUT:
+            parts.append(_cpp_dropout(spec))
+        else:
+            block = "projected_residual" if spec.projected else "residual"
+            parts.append(f"ctnn::{block}<{', '.join(_cpp_layers(layer.body))}>")
+    return parts
+
+
+def _modules(width, specs):
+    """Untrained modules for specs on inputs of `width` values (a dense layer's activation as a
+    module of its own), and their output width."""
+    modules = []
+    for spec in specs:
+        if isinstance(spec, Dense):
+            modules.append(nn.Linear(width, spec.width))
+            width = spec.width
+            if spec.activation != IDENTITY:
+                modules.append(spec.activation.module())
+        elif isinstance(spec, ActivationLayer):
+            modules.append(spec.activation.module())
+        elif isinstance(spec, Softmax):
+            modules.append(nn.Softmax(dim=-1))
+        elif isinstance(spec, BatchNorm):
+            modules.append(nn.BatchNorm1d(width, eps=spec.eps, momentum=spec.momentum))
+        elif isinstance(spec, Dropout):
+            modules.append(nn.Dropout(spec.probability))
+        else:
+            body, out = _modules(width, spec.specs)
+            modules.append(Residual(*body, projection=nn.Linear(width, out) if spec.projected else None))
+            width = out
+    return modules, width
 
 
 def _float_bits(x):
@@ -233,49 +337,103 @@ def _cpp_batch_norm(spec):
     return f"ctnn::basic_batch_norm<{eps.numerator}, {eps.denominator}, {momentum.numerator}, {momentum.denominator}>"
 
 
+def _cpp_dropout(spec):
+    # ctnn::dropout keeps the double Num/Den and draws against float(Num/Den).
+    p = _ratio(spec.probability, lambda n, d: np.float32(n / d) == np.float32(spec.probability))
+    return f"ctnn::dropout<{p.numerator}, {p.denominator}>"
+
+
 # ---- Sequential -> topology ------------------------------------------------------------------
 
-def _refuse(index, module, why):
-    raise ValueError(f"module {index} ({module}) of the Sequential: {why}")
+def _refuse(path, module, why):
+    # One line even for a Residual, whose repr spans several.
+    raise ValueError(f"module {path} ({' '.join(repr(module).split())}) of the Sequential: {why}")
 
 
-def _module_spec(index, module, width):
-    """The layer spec of one module, its parameter tensors in canonical order, and its output
-    width (None while the width is still unknown: activations before the first Linear)."""
+def _check_linear(path, module, width):
+    if module.bias is None:
+        _refuse(path, module, "ctnn's dense layers always have a bias; use bias=True "
+                              "(and keep it at zero if you want none)")
+    if width is not None and module.in_features != width:
+        _refuse(path, module, f"takes {module.in_features} inputs but the layer before gives {width}")
+
+
+def _module_spec(path, module, width):
+    """The layer spec of one module, its parameter tensors in canonical order, and its input
+    and output widths (None while the width is still unknown: activations before the first Linear)."""
     kind = type(module)
     if kind is nn.Linear:
-        if module.bias is None:
-            _refuse(index, module, "ctnn's dense layers always have a bias; use bias=True "
-                                   "(and keep it at zero if you want none)")
-        if width is not None and module.in_features != width:
-            _refuse(index, module, f"takes {module.in_features} inputs but the layer before gives {width}")
-        return Dense(module.out_features), [module.weight, module.bias], module.out_features
+        _check_linear(path, module, width)
+        return Dense(module.out_features), [module.weight, module.bias], module.in_features, module.out_features
     if kind in TORCH_ACTIVATIONS:
         name = TORCH_ACTIVATIONS[kind]
         if name != "leaky_relu":
-            return ActivationLayer(Activation(name)), [], width
+            return ActivationLayer(Activation(name)), [], width, width
         slope = np.float32(module.negative_slope)
         if not slope > 0:
-            _refuse(index, module, "ctnn::leaky_relu needs a positive slope (ctnn tells the branch from the "
-                                   "output's sign); use ReLU for a zero slope")
-        return ActivationLayer(Activation(name, slope)), [], width
+            _refuse(path, module, "ctnn::leaky_relu needs a positive slope (ctnn tells the branch from the "
+                                  "output's sign); use ReLU for a zero slope")
+        return ActivationLayer(Activation(name, slope)), [], width, width
     if kind is nn.Softmax:
         if module.dim not in (-1, 1):
-            _refuse(index, module, "ctnn's softmax runs over each sample's features: use dim=-1 (or 1)")
-        return Softmax(), [], width
+            _refuse(path, module, "ctnn's softmax runs over each sample's features: use dim=-1 (or 1)")
+        return Softmax(), [], width, width
+    if kind is nn.Dropout:
+        if not np.float32(module.p) < 1:  # torch itself refuses p outside [0, 1]
+            _refuse(path, module, "ctnn::dropout<Num, Den> needs a probability below 1")
+        return Dropout(module.p), [], width, width
     if kind is nn.BatchNorm1d:
         if not module.affine:
-            _refuse(index, module, "ctnn's batch norm has gamma and beta; use affine=True "
-                                   "(gamma 1 and beta 0 are the identity)")
+            _refuse(path, module, "ctnn's batch norm has gamma and beta; use affine=True "
+                                  "(gamma 1 and beta 0 are the identity)")
         if not module.track_running_stats:
-            _refuse(index, module, "ctnn's inference uses running statistics; use track_running_stats=True")
+            _refuse(path, module, "ctnn's inference uses running statistics; use track_running_stats=True")
         if width is not None and module.num_features != width:
-            _refuse(index, module, f"normalizes {module.num_features} features but the layer before gives {width}")
+            _refuse(path, module, f"normalizes {module.num_features} features but the layer before gives {width}")
         if not module.eps > 0:
-            _refuse(index, module, "ctnn::basic_batch_norm needs eps > 0")
+            _refuse(path, module, "ctnn::basic_batch_norm needs eps > 0")
         tensors = [module.weight, module.bias, module.running_mean, module.running_var]
-        return BatchNorm(module.eps, module.momentum), tensors, module.num_features
-    _refuse(index, module, f"ctnn cannot represent {kind.__name__}; a Sequential for ctnn holds only {SUPPORTED}")
+        return BatchNorm(module.eps, module.momentum), tensors, module.num_features, module.num_features
+    if kind is Residual:
+        return _residual_spec(path, module, width)
+    _refuse(path, module, f"ctnn cannot represent {kind.__name__}; a Sequential for ctnn holds only {SUPPORTED}")
+
+
+def _residual_spec(path, block, width):
+    """_module_spec of a Residual: the body's tensors come first, then the projection's."""
+    projection = block.projection
+    if projection is not None:
+        if type(projection) is not nn.Linear:
+            _refuse(f"{path}.projection", projection, "ctnn::projected_residual's skip path is a dense layer: "
+                                                      "use an nn.Linear")
+        _check_linear(f"{path}.projection", projection, width)
+        width = projection.in_features
+    if len(block.body) == 0:
+        _refuse(path, block, "a residual block needs at least one layer in its body")
+    specs, tensors, in_width, out_width = _parse_chain(block.body, width, f"{path}.body.")
+    if projection is None:
+        if out_width != in_width:
+            _refuse(path, block, f"its body takes {in_width} values and gives {out_width}, so body(x) + x is "
+                                 f"undefined; add projection=nn.Linear({in_width}, {out_width})")
+        return ResidualBlock(tuple(specs), False), tensors, in_width, out_width
+    if projection.out_features != out_width:
+        _refuse(f"{path}.projection", projection,
+                f"gives {projection.out_features} values but the block's body gives {out_width}")
+    return ResidualBlock(tuple(specs), True), tensors + [projection.weight, projection.bias], in_width, out_width
+
+
+def _parse_chain(modules, width, prefix):
+    """(specs, parameter tensors in canonical order, input width, output width) of modules run one
+    after the other on inputs of `width` values (None: unknown until a module fixes it). prefix
+    names where the modules are in messages: '' at the top, '2.body.' in the block at index 2."""
+    specs, tensors, input_size = [], [], width
+    for index, module in enumerate(modules):
+        spec, own, in_width, width = _module_spec(f"{prefix}{index}", module, width)
+        if input_size is None:
+            input_size = in_width
+        specs.append(spec)
+        tensors += own
+    return specs, tensors, input_size, width
 
 
 def _parse_sequential(sequential):
@@ -284,14 +442,7 @@ def _parse_sequential(sequential):
         raise TypeError(f"expected a torch.nn.Sequential, got {type(sequential).__name__}")
     if len(sequential) == 0:
         raise ValueError("the Sequential is empty: ctnn needs at least one layer")
-    specs, tensors, width, input_size = [], [], None, None
-    for index, module in enumerate(sequential):
-        spec, own, out = _module_spec(index, module, width)
-        if input_size is None and isinstance(spec, (Dense, BatchNorm)):
-            input_size = module.in_features if isinstance(spec, Dense) else module.num_features
-        specs.append(spec)
-        tensors += own
-        width = out
+    specs, tensors, input_size, _ = _parse_chain(sequential, None, "")
     if input_size is None:
         raise ValueError("the Sequential has no Linear or BatchNorm1d, so nothing gives its input width")
     return Topology(input_size, tuple(specs)), tensors
@@ -336,17 +487,33 @@ def _parse_activation(text, where):
     return Activation(name, slope)
 
 
-def parse_description(description):
-    """The Topology of a layer description such as '5>dense16:tanh>batch_norm>relu>dense3'."""
-    items = "".join(description.split()).split(">")
-    if not items[0].isdigit() or int(items[0]) == 0:
-        raise ValueError(f"layer description {description!r}: it starts with the input width, "
-                         f"a positive integer, not {items[0]!r}")
-    if len(items) < 2:
-        raise ValueError(f"layer description {description!r}: a network needs at least one layer after its input")
+def _split_chain(text, where):
+    """text's items between the '>' outside parentheses (a residual block's chain stays one item)."""
+    items, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            raise ValueError(f"{where}: a ')' without its '('")
+        if c == ">" and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    if depth > 0:
+        raise ValueError(f"{where}: a '(' without its ')'")
+    return items + [text[start:]]
+
+
+def _parse_layers(items, description, prefix):
+    """The specs of a chain's items; prefix numbers the items of a block ('3.' inside item 3)."""
     specs = []
-    for i, item in enumerate(items[1:], 1):
-        where = f"layer description {description!r}, item {i} {item!r}"
+    for i, item in enumerate(items, 1):
+        where = f"layer description {description!r}, item {prefix}{i} {item!r}"
+        block = re.fullmatch(r"(residual|projected_residual)\((.*)\)", item)
+        if block:
+            if not block.group(2):
+                raise ValueError(f"{where}: a residual block needs at least one layer")
+            body = _parse_layers(_split_chain(block.group(2), where), description, f"{prefix}{i}.")
+            specs.append(ResidualBlock(tuple(body), block.group(1) == "projected_residual"))
+            continue
         dense = re.fullmatch(r"dense(\d+)(?::(.+))?", item)
         if dense:
             if int(dense.group(1)) == 0:
@@ -365,9 +532,32 @@ def parse_description(description):
             if not eps > 0:
                 raise ValueError(f"{where}: eps must be positive")
             specs.append(BatchNorm(eps, momentum))
+        elif name == "dropout":
+            if len(args) > 1:
+                raise ValueError(f"{where}: dropout takes one argument, the probability")
+            probability = _number(args[0], where)[0] if args else DEFAULT_DROPOUT
+            if not 0 <= np.float32(probability) < 1:
+                raise ValueError(f"{where}: ctnn::dropout<Num, Den> needs a probability in [0, 1)")
+            specs.append(Dropout(probability))
         else:
             specs.append(ActivationLayer(_parse_activation(item, where)))
-    return Topology(int(items[0]), tuple(specs))
+    return specs
+
+
+def parse_description(description):
+    """The Topology of a layer description such as '5>dense16:tanh>batch_norm>relu>dense3'."""
+    where = f"layer description {description!r}"
+    items = _split_chain("".join(description.split()), where)
+    if not items[0].isdigit() or int(items[0]) == 0:
+        raise ValueError(f"{where}: it starts with the input width, a positive integer, not {items[0]!r}")
+    if len(items) < 2:
+        raise ValueError(f"{where}: a network needs at least one layer after its input")
+    topology = Topology(int(items[0]), tuple(_parse_layers(items[1:], description, "")))
+    try:
+        topology.layers()  # resolving checks the widths of residual blocks
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    return topology
 
 
 def _topology(network):

@@ -8,7 +8,8 @@
     (interop_tool load-and-run) on a test set, and compared with PyTorch's eval-mode outputs.
 (b) ctnn -> PyTorch: interop_tool trains the same network with ctnn (300 Adam steps), saves it
     and runs it on the test set; ctnn_torch.load reads the file from the layer description
-    (checking the test vector ctnn wrote) and PyTorch runs it on the same inputs.
+    (checking the test vector ctnn wrote) and PyTorch runs it on the same inputs; the parameters
+    PyTorch then holds (its state_dict, in its own order) must be the file's, bit for bit.
 Outputs must agree within 1e-5 of max(1, |PyTorch's output|). Before that, the Python topology
 hash and cpp_type() are checked against what the C++ compiler made of the same networks, and
 after it, every refusal the bridge promises. Exits 77 (Meson: SKIP) when torch is missing.
@@ -29,6 +30,7 @@ except ImportError as missing:
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import ctnn_torch  # noqa: E402
+from ctnn_torch import Residual  # noqa: E402
 
 TOLERANCE = 1e-5
 STEPS, BATCH = 300, 32
@@ -44,6 +46,15 @@ TRAINED = {
     "classifier": ("4>dense10:leaky_relu(1/10)>dense10:leaky_relu>dense3>softmax",
                    lambda: nn.Sequential(nn.Linear(4, 10), nn.LeakyReLU(0.1), nn.Linear(10, 10), nn.LeakyReLU(),
                                          nn.Linear(10, 3), nn.Softmax(dim=-1))),
+    "residual": ("5>dense12:tanh>dropout(1/10)>residual(dense12:relu>dropout(1/4)>dense12)>relu"
+                 ">projected_residual(dense8:tanh>residual(dense8:sigmoid>dense8))>dense3",
+                 lambda: nn.Sequential(nn.Linear(5, 12), nn.Tanh(), nn.Dropout(0.1),
+                                       Residual(nn.Linear(12, 12), nn.ReLU(), nn.Dropout(0.25), nn.Linear(12, 12)),
+                                       nn.ReLU(),
+                                       Residual(nn.Linear(12, 8), nn.Tanh(),
+                                                Residual(nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 8)),
+                                                projection=nn.Linear(12, 8)),
+                                       nn.Linear(8, 3))),
 }
 HASH_ONLY = {
     "activation_first": ("3>tanh>dense4>identity>relu>dense2",
@@ -54,12 +65,19 @@ HASH_ONLY = {
     "batch_norm_first": ("4>batch_norm>dense4:leaky_relu(0.3)>batch_norm(0.01,0)>sigmoid",
                          lambda: nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 4), nn.LeakyReLU(0.3),
                                                nn.BatchNorm1d(4, eps=0.01, momentum=0.0), nn.Sigmoid())),
+    "blocks": ("4>residual(relu>dense4>tanh)>relu>dropout>projected_residual(batch_norm>dense6>dropout(1/3)"
+               ">projected_residual(dense2)>leaky_relu)>residual(sigmoid)>dense3",
+               lambda: nn.Sequential(Residual(nn.ReLU(), nn.Linear(4, 4), nn.Tanh()), nn.ReLU(), nn.Dropout(),
+                                     Residual(nn.BatchNorm1d(4), nn.Linear(4, 6), nn.Dropout(1 / 3),
+                                              Residual(nn.Linear(6, 2), projection=nn.Linear(6, 2)), nn.LeakyReLU(),
+                                              projection=nn.Linear(4, 2)),
+                                     Residual(nn.Sigmoid()), nn.Linear(2, 3))),
 }
 
 
 def sample(name, n, rng):
     """The tasks of interop_tool.cpp (see there), as float32 arrays (inputs, targets)."""
-    if name == "regression":
+    if name in ("regression", "residual"):
         x = rng.uniform(-1, 1, (n, 5)).astype(np.float32)
         y = np.stack([np.sin(2 * x[:, 0]) * x[:, 1], x[:, 2] * x[:, 3] + 0.5 * x[:, 4],
                       np.tanh(x[:, 0] + x[:, 1] - x[:, 2])], axis=1)
@@ -106,10 +124,11 @@ def check_topologies():
         cpp = tool("type", name).stdout
         check("".join(ctnn_torch.cpp_type(build()).split()) == "".join(cpp.split()),
               f"{name}: cpp_type() is the C++ type {cpp.strip()}")
-    cli = subprocess.run([sys.executable, ctnn_torch.__file__, "hash", TRAINED["batch_norm"][0]],
-                         capture_output=True, text=True)
-    check(cli.returncode == 0 and cli.stdout == tool("hash", "batch_norm").stdout,
-          f"ctnn_torch.py hash prints the C++ hash ({cli.stdout.strip()})")
+    for name in ("batch_norm", "residual"):
+        cli = subprocess.run([sys.executable, ctnn_torch.__file__, "hash", TRAINED[name][0]],
+                             capture_output=True, text=True)
+        check(cli.returncode == 0 and cli.stdout == tool("hash", name).stdout,
+              f"{name}: ctnn_torch.py hash prints the C++ hash ({cli.stdout.strip()})")
 
 
 def train_in_torch(name, model, rng):
@@ -164,6 +183,11 @@ def ctnn_to_torch(work, errors):
         if run.returncode != 0:
             continue
         model = ctnn_torch.load(path, description)  # checks the test vector ctnn wrote
+        count = ctnn_torch.read_header(path.read_bytes())["parameter_count"]
+        in_file = np.fromfile(path, dtype="<f4", count=count, offset=ctnn_torch.HEADER_SIZE)
+        held = np.concatenate([t.numpy().reshape(-1) for t in model.state_dict().values() if t.is_floating_point()])
+        check(held.tobytes() == in_file.tobytes(),
+              f"{name}: PyTorch's state_dict holds the file's {count} parameters in order, bit for bit")
         ctnn_out = np.fromfile(outputs, dtype="<f4").reshape(len(x_test), -1)
         errors[("ctnn -> PyTorch", name)] = e = max_error(ctnn_out, torch_outputs(model, x_test))
         check(e <= TOLERANCE, f"{name}: PyTorch's outputs match ctnn's on 256 test inputs ({e:.2e})")
@@ -191,7 +215,25 @@ def check_refusals(work):
          nn.Sequential(nn.Linear(3, 4), nn.Linear(5, 2))),
         ("BatchNorm1d of the wrong width", "normalizes 3 features but the layer before gives 4",
          nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(3))),
-        ("Dropout", "cannot represent Dropout", nn.Sequential(nn.Linear(3, 4), nn.Dropout())),
+        ("GELU", "module 1 (GELU(approximate='none')) of the Sequential: ctnn cannot represent GELU",
+         nn.Sequential(nn.Linear(3, 4), nn.GELU())),
+        ("GELU in a residual block", "module 1.body.1 (GELU(approximate='none')) of the Sequential: ctnn cannot "
+                                     "represent GELU",
+         nn.Sequential(nn.Linear(3, 4), Residual(nn.Linear(4, 4), nn.GELU()))),
+        ("Dropout2d", "cannot represent Dropout2d", nn.Sequential(nn.Linear(3, 4), nn.Dropout2d())),
+        ("Dropout(p=1)", "needs a probability below 1", nn.Sequential(nn.Linear(3, 4), nn.Dropout(1.0))),
+        ("a residual block that changes the width", "add projection=nn.Linear(4, 5)",
+         nn.Sequential(nn.Linear(3, 4), Residual(nn.Linear(4, 5)))),
+        ("a projection of the wrong width", "module 1.projection (Linear(in_features=4, out_features=6, bias=True)) "
+                                            "of the Sequential: gives 6 values but the block's body gives 5",
+         nn.Sequential(nn.Linear(3, 4), Residual(nn.Linear(4, 5), projection=nn.Linear(4, 6)))),
+        ("a projection without bias", "module 0.projection (Linear(in_features=3, out_features=2, bias=False))",
+         nn.Sequential(Residual(nn.Linear(3, 2), projection=nn.Linear(3, 2, bias=False)))),
+        ("a residual block with an empty body", "needs at least one layer in its body",
+         nn.Sequential(nn.Linear(3, 4), Residual())),
+        ("a mismatched width in a residual block", "module 1.body.1 (Linear(in_features=5, out_features=4, bias=True)) "
+                                                   "of the Sequential: takes 5 inputs but the layer before gives 4",
+         nn.Sequential(nn.Linear(3, 4), Residual(nn.Linear(4, 4), nn.Linear(5, 4)))),
         ("subclass of ReLU", "cannot represent ScaledReLU",  # it may override forward()
          nn.Sequential(nn.Linear(3, 4), type("ScaledReLU", (nn.ReLU,), {})())),
         ("softmax over the batch", "dim=-1", nn.Sequential(nn.Linear(3, 4), nn.Softmax(dim=0))),
@@ -209,8 +251,14 @@ def check_refusals(work):
     expect_error("save a non-finite parameter", "parameter 0 (canonical order) is not finite",
                  lambda: ctnn_torch.save(nan_model, work / "refused.ctnn"))
     expect_error("load without a topology", "stores only a hash", lambda: ctnn_torch.load(work / "x", None))
-    expect_error("a description with an unknown layer", "unknown activation 'gelu'",
-                 lambda: ctnn_torch.topology_hash("4>dense3>gelu"))
+    for description, expected in [
+            ("4>dense3>gelu", "item 2 'gelu': unknown activation 'gelu'"),
+            ("4>residual(dense4>gelu)", "item 1.2 'gelu': unknown activation 'gelu'"),
+            ("4>residual(dense3)", "a residual block on 4 values ends at width 3"),
+            ("4>residual()", "a residual block needs at least one layer"),
+            ("4>residual(dense4", "a '(' without its ')'"),
+            ("4>dropout(1)", "needs a probability in [0, 1)")]:
+        expect_error(f"the description {description!r}", expected, lambda: ctnn_torch.topology_hash(description))
 
     # Files: a good one, changed one field at a time (with the CRC made right again where the
     # payload changes, so the intended check is the one that fires).

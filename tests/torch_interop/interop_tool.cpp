@@ -68,6 +68,18 @@ struct classifier {
   }
 };
 
+/// The regression task through dropout and residual blocks, one of them projected (12 -> 8)
+/// with a plain block nested in it: the sub-chains' parameters, then the projection's, travel
+/// in canonical order, and dropout is trained in each framework and the identity when run.
+struct residual {
+  INTEROP_NETWORK(ctnn::network<ctnn::input<5>, ctnn::dense<12, ctnn::tanh>, ctnn::dropout<1, 10>,
+                                ctnn::residual<ctnn::dense<12, ctnn::relu>, ctnn::dropout<1, 4>, ctnn::dense<12>>, ctnn::relu,
+                                ctnn::projected_residual<ctnn::dense<8, ctnn::tanh>,
+                                                         ctnn::residual<ctnn::dense<8, ctnn::sigmoid>, ctnn::dense<8>>>,
+                                ctnn::dense<3>>);
+  static void sample(ctnn::rng& g, float* x, float* y) { regression::sample(g, x, y); }
+};
+
 // Hash-only networks: written unfused and in unusual orders, to check that the Python hash
 // follows network.hpp's resolution (fusion, identity chains, activation and batch norm first).
 struct activation_first {
@@ -80,6 +92,15 @@ struct unfused {
 struct batch_norm_first {
   INTEROP_NETWORK(ctnn::network<ctnn::input<4>, ctnn::batch_norm, ctnn::dense<4, ctnn::leaky_relu<3, 10>>,
                                 ctnn::basic_batch_norm<1, 100, 0, 1>, ctnn::sigmoid>);
+};
+/// Blocks: one first in the network (its input width from inside its body), fusion inside a
+/// body but not of a block with the activation after it, batch norm and dropout in a body,
+/// projected blocks nested, a body without parameters.
+struct blocks {
+  INTEROP_NETWORK(ctnn::network<ctnn::input<4>, ctnn::residual<ctnn::relu, ctnn::dense<4>, ctnn::tanh>, ctnn::relu, ctnn::dropout<>,
+                                ctnn::projected_residual<ctnn::batch_norm, ctnn::dense<6>, ctnn::dropout<1, 3>,
+                                                         ctnn::projected_residual<ctnn::dense<2>>, ctnn::leaky_relu<>>,
+                                ctnn::residual<ctnn::sigmoid>, ctnn::dense<3>>);
 };
 
 template <class Task>
@@ -191,9 +212,11 @@ int main(int argc, char** argv) {
   if (name == "regression") return command<regression>(what, argc, argv);
   if (name == "batch_norm") return command<batch_norm>(what, argc, argv);
   if (name == "classifier") return command<classifier>(what, argc, argv);
+  if (name == "residual") return command<residual>(what, argc, argv);
   if (name == "activation_first") return command<activation_first>(what, argc, argv);
   if (name == "unfused") return command<unfused>(what, argc, argv);
   if (name == "batch_norm_first") return command<batch_norm_first>(what, argc, argv);
+  if (name == "blocks") return command<blocks>(what, argc, argv);
   std::fprintf(stderr, "unknown network %s\n", argv[2]);
   return 2;
 }
