@@ -45,7 +45,7 @@ std::vector<dense_params> export_params(const Net& net) {
                    std::vector<float>(L::out_size)};
     for (std::size_t o = 0; o < L::out_size; ++o) {
       for (std::size_t i = 0; i < L::in_size; ++i) p.w[o * L::in_size + i] = l.weight(o, i);
-      p.b[o] = l.bias[o];
+      p.b[o] = l.bias()[o];
     }
     layers.push_back(std::move(p));
   });
@@ -61,7 +61,7 @@ void import_params(Net& net, const std::vector<dense_params>& layers) {
     const dense_params& p = layers[k++];
     for (std::size_t o = 0; o < L::out_size; ++o) {
       for (std::size_t i = 0; i < L::in_size; ++i) l.weight(o, i) = p.w[o * L::in_size + i];
-      l.bias[o] = p.b[o];
+      l.bias()[o] = p.b[o];
     }
   });
 }

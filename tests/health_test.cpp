@@ -17,11 +17,11 @@ BOOST_AUTO_TEST_CASE(tiny_network_by_hand) {
   net_t net;
   for (int o = 0; o < 3; ++o) {
     for (int i = 0; i < 2; ++i) net.layer<0>().weight(o, i) = float(W0[o][i]);
-    net.layer<0>().bias[o] = float(b0[o]);
+    net.layer<0>().bias()[o] = float(b0[o]);
   }
   for (int o = 0; o < 2; ++o) {
     for (int i = 0; i < 3; ++i) net.layer<1>().weight(o, i) = float(W1[o][i]);
-    net.layer<1>().bias[o] = float(b1[o]);
+    net.layer<1>().bias()[o] = float(b1[o]);
   }
 
   // By hand: forward, MSE (mean over 4 values), backward, SGD with lr 0.1.

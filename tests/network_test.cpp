@@ -80,9 +80,9 @@ BOOST_AUTO_TEST_CASE(padding_is_zero_after_initialize) {
   ctnn::initialize(*net, ctnn::rng{3});
   const auto& l = net->layer<0>();
   for (std::size_t i = 0; i < 5; ++i)
-    for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.wt[i * l.out_stride + o] == 0.0f);
-  for (std::size_t o = 0; o < 3; ++o) BOOST_TEST(l.bias[o] == 0.25f);
-  for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.bias[o] == 0.0f);
+    for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.wt()[i * l.out_stride + o] == 0.0f);
+  for (std::size_t o = 0; o < 3; ++o) BOOST_TEST(l.bias()[o] == 0.25f);
+  for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.bias()[o] == 0.0f);
 }
 
 // The same seed gives the same parameters; a different seed different ones.

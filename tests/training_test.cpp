@@ -145,11 +145,11 @@ BOOST_AUTO_TEST_CASE(constant_zeros_and_bias) {
   net_t net;
   ctnn::initialize(net, ctnn::rng{1});
   for (std::size_t o = 0; o < 4; ++o) {
-    BOOST_TEST(net.layer<0>().bias[o] == 0.01f);
+    BOOST_TEST(net.layer<0>().bias()[o] == 0.01f);
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(net.layer<0>().weight(o, i) == 0.5f);
   }
   for (std::size_t o = 0; o < 2; ++o) {
-    BOOST_TEST(net.layer<1>().bias[o] == 0.0f);
+    BOOST_TEST(net.layer<1>().bias()[o] == 0.0f);
     for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(net.layer<1>().weight(o, i) == 0.0f);
   }
 }

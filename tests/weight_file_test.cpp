@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(export_header_text) {
   tiny net;
   net.layer<0>().weight(0, 0) = 1.5f;
   net.layer<0>().weight(1, 0) = -0x1p-140f;  // subnormal
-  net.layer<0>().bias[0] = 0.1f;
+  net.layer<0>().bias()[0] = 0.1f;
   std::array<char, ctnn::exported_header_capacity<tiny>(4)> text{};
   std::size_t length = 0;
   BOOST_REQUIRE(ctnn::export_header(net, text, length, "tiny").ok());

@@ -94,7 +94,7 @@ void initialize(Net& net, init_kind kind, std::uint64_t seed) {
       case init_kind::he: ctnn::init::he_uniform<>::fill<ctnn::relu>(w, out, in, in, out, g); break;
       case init_kind::orthogonal: ctnn::init::orthogonal<>::fill<Act>(w, out, in, in, out, g); break;
     }
-    for (std::size_t o = 0; o < out; ++o) layer.bias[o] = 0;
+    for (std::size_t o = 0; o < out; ++o) layer.bias()[o] = 0;
   });
 }
 

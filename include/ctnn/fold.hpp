@@ -147,7 +147,7 @@ void fold_batch_norm(const Net& net, folded_network_t<Net>& out) noexcept {
                   }
                 }
                 for (std::size_t i = 0; i < L::in_size; ++i) to.weight(o, i) = from.weight(o, i) * scale;
-                to.bias[o] = from.bias[o] * scale + shift;
+                to.bias()[o] = from.bias()[o] * scale + shift;
               }
             } else {
               to = from;  // an unfolded batch norm: same type in both networks

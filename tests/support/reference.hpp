@@ -41,7 +41,7 @@ std::vector<double> reference_layer(const Layer& layer, const std::vector<double
   std::vector<double> y(Layer::out_size);
   if constexpr (has_weights<Layer>) {
     for (std::size_t o = 0; o < Layer::out_size; ++o) {
-      double z = double(layer.bias[o]);
+      double z = double(layer.bias()[o]);
       for (std::size_t i = 0; i < Layer::in_size; ++i) z += double(layer.weight(o, i)) * x[i];
       y[o] = reference_activation<typename Layer::activation>(z);
     }

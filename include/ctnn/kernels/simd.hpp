@@ -192,51 +192,53 @@ void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* 
 
 namespace detail {
 
-/// dx[b][i] for R samples x P weight rows: P*R dot products over OutStride.
-template <std::size_t R, std::size_t P, std::size_t DXStride, std::size_t OutStride, class T>
-CTNN_INLINE void backward_input_block(const T* CTNN_RESTRICT dz, const T* CTNN_RESTRICT wt,
-                                      T* CTNN_RESTRICT dx) noexcept {
-  const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
-  vec<T> acc[R][P];
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t p = 0; p < P; ++p) acc[r][p] = hn::Zero(d);
-  for (std::size_t o = 0; o < OutStride; o += N) {
-    vec<T> w[P];
-    for (std::size_t p = 0; p < P; ++p) w[p] = hn::Load(d, wt + p * OutStride + o);
-    for (std::size_t r = 0; r < R; ++r) {
-      const auto g = hn::Load(d, dz + r * OutStride + o);
-      for (std::size_t p = 0; p < P; ++p) acc[r][p] = hn::MulAdd(g, w[p], acc[r][p]);
-    }
+/// Lane p of the result = the sum of the lanes of v[p], for as many vectors as lanes: a
+/// transpose-and-add tree (log2 N levels of ConcatEven + ConcatOdd, N - 1 pairs in all). One
+/// SumOfLanes per vector instead costs log2 N shuffles each and leaves N scalars to store one
+/// by one, which then stall the vector load that reads them back (bench/RESULTS.md: 16% of an
+/// S training step).
+template <class D, class V, std::size_t N>
+CTNN_INLINE V sum_lanes_of_each(D d, V (&v)[N]) noexcept {
+  if constexpr (N > 1) {
+    for (std::size_t n = N; n > 1; n /= 2)
+      for (std::size_t k = 0; k < n / 2; ++k)
+        v[k] = hn::Add(hn::ConcatEven(d, v[2 * k + 1], v[2 * k]), hn::ConcatOdd(d, v[2 * k + 1], v[2 * k]));
   }
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t p = 0; p < P; ++p) dx[r * DXStride + p] = hn::GetLane(hn::SumOfLanes(d, acc[r][p]));
+  return v[0];
 }
 
-template <std::size_t R, std::size_t In, std::size_t DXStride, std::size_t OutStride, class T>
-CTNN_INLINE void backward_input_rows(const T* dz, const T* wt, T* dx) noexcept {
-  constexpr std::size_t P = 4;
-  constexpr std::size_t full = In / P * P;
-  for (std::size_t i = 0; i < full; i += P)
-    backward_input_block<R, P, DXStride, OutStride>(dz, wt + i * OutStride, dx + i);
-  if constexpr (In % P != 0)
-    backward_input_block<R, In % P, DXStride, OutStride>(dz, wt + full * OutStride, dx + full);
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t i = In; i < DXStride; ++i) dx[r * DXStride + i] = T(0);
+/// N values of one sample's dx: the dot products of dz with Rows (<= N) weight rows, stored
+/// as one vector whose lanes past Rows are zero.
+template <std::size_t Rows, std::size_t OutStride, class T>
+CTNN_INLINE void backward_input_block(const T* CTNN_RESTRICT dz, const T* CTNN_RESTRICT wt, T* CTNN_RESTRICT dx) noexcept {
+  const tag<T> d;
+  constexpr std::size_t N = simd_lanes<T>;
+  vec<T> acc[N];
+  for (std::size_t p = 0; p < N; ++p) acc[p] = hn::Zero(d);
+  for (std::size_t o = 0; o < OutStride; o += N) {
+    const auto g = hn::Load(d, dz + o);
+    for (std::size_t p = 0; p < Rows; ++p) acc[p] = hn::MulAdd(g, hn::Load(d, wt + p * OutStride + o), acc[p]);
+  }
+  hn::Store(sum_lanes_of_each(d, acc), d, dx);
 }
 
 }  // namespace detail
 
-/// dx[b][i] = sum_o dz[b][o] * wt[i][o]; padded lanes of dx are zeroed.
+/// dx[b][i] = sum_o dz[b][o] * wt[i][o]; padded lanes of dx are zeroed. N weight rows at a
+/// time in N accumulators (independent FMA chains), reduced into one vector store.
 template <std::size_t Batch, std::size_t In, std::size_t DXStride, std::size_t OutStride, class T>
 void dense_backward_input(const T* dz, const T* wt, T* dx) noexcept {
-  static_assert(OutStride % simd_lanes<T> == 0, "dense_backward_input: OutStride must be a whole number of vectors");
-  constexpr std::size_t R = 2;
-  constexpr std::size_t full = Batch / R * R;
-  for (std::size_t b = 0; b < full; b += R)
-    detail::backward_input_rows<R, In, DXStride, OutStride>(dz + b * OutStride, wt, dx + b * DXStride);
-  if constexpr (Batch % R != 0)
-    detail::backward_input_rows<Batch % R, In, DXStride, OutStride>(dz + full * OutStride, wt, dx + full * DXStride);
+  constexpr std::size_t N = simd_lanes<T>;
+  static_assert(OutStride % N == 0, "dense_backward_input: OutStride must be a whole number of vectors");
+  static_assert(DXStride % N == 0, "dense_backward_input: the input gradient's rows must be padded");
+  constexpr std::size_t full = In / N * N;
+  for (std::size_t b = 0; b < Batch; ++b) {
+    const T* g = dz + b * OutStride;
+    T* row = dx + b * DXStride;
+    for (std::size_t i = 0; i < full; i += N) detail::backward_input_block<N, OutStride>(g, wt + i * OutStride, row + i);
+    if constexpr (In % N != 0) detail::backward_input_block<In % N, OutStride>(g, wt + full * OutStride, row + full);
+    for (std::size_t i = (In + N - 1) / N * N; i < DXStride; ++i) row[i] = T(0);
+  }
 }
 
 /// out[j] = sum_r a[r][j].

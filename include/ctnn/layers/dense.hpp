@@ -2,9 +2,11 @@
 //
 // Memory layout is the kernel's business (kernels/scalar.hpp): the weights are kept transposed
 // and padded, wt[In][OutStride], because the broadcast-FMA kernel reads one input value and one
-// contiguous row of weights per step, for inference and for batched training alike. The
-// canonical order of files and of PyTorch (weight[out][in], then bias) is what weight(),
-// visit_parameters() and the initializers see.
+// contiguous row of weights per step, for inference and for batched training alike. Weights
+// and bias share one array, so an optimizer updates a layer in one pass (a pass per buffer cost
+// S's training step 189 -> 157 ns, bench/RESULTS.md). The canonical order of files and of
+// PyTorch (weight[out][in], then bias) is what weight(), visit_parameters() and the
+// initializers see.
 #pragma once
 
 #include <array>
@@ -35,19 +37,32 @@ struct dense_layer {
   static constexpr std::size_t parameter_count = In * Out + Out;
   /// The kernel reads inputs one value at a time: they need no padding or alignment.
   static constexpr bool accepts_unpadded_input = true;
-  static constexpr std::size_t buffer_count = 2;
+  static constexpr std::size_t buffer_count = 1;
+  static constexpr std::size_t weight_count = In * out_stride;
 
-  alignas(simd_alignment<T>) std::array<T, In * out_stride> wt{};  ///< wt[i * out_stride + o] = W[o][i]
-  alignas(simd_alignment<T>) std::array<T, out_stride> bias{};     ///< padded lanes stay zero
+  /// wt (weight_count values), then bias (out_stride values); padded lanes stay zero.
+  alignas(simd_alignment<T>) std::array<T, weight_count + out_stride> parameters{};
+
+  /// wt[i * out_stride + o] = W[o][i].
+  constexpr std::span<T, weight_count> wt() noexcept { return std::span<T, weight_count>(parameters.data(), weight_count); }
+  constexpr std::span<const T, weight_count> wt() const noexcept {
+    return std::span<const T, weight_count>(parameters.data(), weight_count);
+  }
+  constexpr std::span<T, out_stride> bias() noexcept {
+    return std::span<T, out_stride>(parameters.data() + weight_count, out_stride);
+  }
+  constexpr std::span<const T, out_stride> bias() const noexcept {
+    return std::span<const T, out_stride>(parameters.data() + weight_count, out_stride);
+  }
 
   /// W[o][i] in PyTorch's orientation.
-  constexpr T& weight(std::size_t o, std::size_t i) noexcept { return wt[i * out_stride + o]; }
-  constexpr const T& weight(std::size_t o, std::size_t i) const noexcept { return wt[i * out_stride + o]; }
+  constexpr T& weight(std::size_t o, std::size_t i) noexcept { return parameters[i * out_stride + o]; }
+  constexpr const T& weight(std::size_t o, std::size_t i) const noexcept { return parameters[i * out_stride + o]; }
 
   /// y[b] = act(W x[b] + bias) for Batch rows of x (row stride XStride); y has row stride out_stride.
   template <std::size_t Batch, std::size_t XStride>
   void forward(const T* x, T* y) const noexcept {
-    kernels::active::gemm_bcast<Act, Batch, In, XStride, 1, out_stride>(x, wt.data(), bias.data(), y);
+    kernels::active::gemm_bcast<Act, Batch, In, XStride, 1, out_stride>(x, wt().data(), bias().data(), y);
   }
 
   /// Backward through act and the affine map. dy (the gradient at this layer's output) is
@@ -57,27 +72,28 @@ struct dense_layer {
   void backward(const T* x, const T* y, T* dy, T* dx, dense_layer& grad) const noexcept {
     if constexpr (Act::kind != activation_kind::identity)
       kernels::active::activation_backward<Act, Batch * out_stride>(y, dy, dy);
-    kernels::active::gemm_bcast<identity, In, Batch, 1, XStride, out_stride>(x, dy, nullptr, grad.wt.data());
-    kernels::active::column_sums<Batch, out_stride>(dy, grad.bias.data());
-    if constexpr (WithInputGradient) kernels::active::dense_backward_input<Batch, In, XStride, out_stride>(dy, wt.data(), dx);
+    kernels::active::gemm_bcast<identity, In, Batch, 1, XStride, out_stride>(x, dy, nullptr, grad.wt().data());
+    kernels::active::column_sums<Batch, out_stride>(dy, grad.bias().data());
+    if constexpr (WithInputGradient) kernels::active::dense_backward_input<Batch, In, XStride, out_stride>(dy, wt().data(), dx);
   }
 
-  /// The trainable buffers, padding included (padded entries have zero gradient and stay zero).
-  std::span<T> buffer(std::size_t k) noexcept { return k == 0 ? std::span<T>(wt) : std::span<T>(bias); }
+  /// The trainable buffer: weights and bias, padding included (padded entries have zero
+  /// gradient and stay zero).
+  std::span<T> buffer(std::size_t) noexcept { return std::span<T>(parameters); }
 
   /// Visits every parameter in canonical order: weight[out][in] row by row, then bias[out].
   template <class Self, class F>
   static constexpr void visit_parameters(Self& self, F&& f) {
     for (std::size_t o = 0; o < Out; ++o)
       for (std::size_t i = 0; i < In; ++i) f(self.weight(o, i));
-    for (std::size_t o = 0; o < Out; ++o) f(self.bias[o]);
+    for (std::size_t o = 0; o < Out; ++o) f(self.bias()[o]);
   }
 
   /// Draws the weights from WeightInit and the bias from BiasInit.
   void initialize(rng& g) noexcept {
     WeightInit::template fill<Act>([this](std::size_t o, std::size_t i) -> T& { return weight(o, i); }, Out, In, In,
                                    Out, g);
-    BiasInit::template fill<Act>([this](std::size_t o, std::size_t) -> T& { return bias[o]; }, Out, 1, In, Out, g);
+    BiasInit::template fill<Act>([this](std::size_t o, std::size_t) -> T& { return bias()[o]; }, Out, 1, In, Out, g);
   }
 };
 

@@ -46,7 +46,7 @@ constexpr bool residual_widths_match() {
   return InputWidth == OutputWidth;
 }
 struct no_projection {
-  static constexpr std::size_t parameter_count = 0;
+  static constexpr std::size_t parameter_count = 0, buffer_count = 0;
 };
 template <class Net>
 constexpr std::size_t buffer_count_of() noexcept {
@@ -77,7 +77,7 @@ struct residual_layer {
       body_type::parameter_count + projection_type::parameter_count;
   /// The skip path reads the input row as the block's output row: it must be padded.
   static constexpr bool accepts_unpadded_input = false;
-  static constexpr std::size_t buffer_count = detail::buffer_count_of<body_type>() + (Projected ? 2 : 0);
+  static constexpr std::size_t buffer_count = detail::buffer_count_of<body_type>() + projection_type::buffer_count;
   /// Stack bytes of one inference call beyond the network's two rows: f's own rows and the
   /// projection's output row.
   static constexpr std::size_t inference_stack_bytes =
@@ -139,7 +139,7 @@ struct residual_layer {
     state.chain.commit(body);
   }
 
-  /// f's trainable buffers in layer order, then the projection's weights and bias.
+  /// f's trainable buffers in layer order, then the projection's.
   std::span<T> buffer(std::size_t k) noexcept {
     std::span<T> found;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
