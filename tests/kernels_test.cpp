@@ -149,25 +149,50 @@ void expect_close_buffers(aligned_buffer<T>& a, aligned_buffer<T>& b, std::size_
   BOOST_TEST(worst <= 1e-6, what << " n=" << n << ": max relative difference " << worst);
 }
 
+/// Runs update(impl, p, gradient, s1, s2, s3, rows, width) for the SIMD and the scalar kernel
+/// on equal copies and compares every buffer and the returned update norms. The gradient is
+/// stored (one row of the whole buffer), or a batch-1 outer product (rows - 1 input values and
+/// the bias row, times a clipping scale), which must also update exactly as its stored form.
 template <class T, class Update>
 void check_update(const char* what, Update update) {
-  for (std::size_t vectors : {1, 2, 3, 9}) {
-    const std::size_t n = vectors * ctnn::simd_lanes<T>;
-    // Two copies of (p, g, s1, s2, s3): one for each implementation.
-    aligned_buffer<T> p1(n, 11), g1(n, 12), a1(n, 13), b1(n, 14), c1(n, 15);
-    aligned_buffer<T> p2(n, 11), g2(n, 12), a2(n, 13), b2(n, 14), c2(n, 15);
-    for (auto* buffer : {&a1, &a2, &b1, &b2}) {  // state that must be non-negative (second moments)
-      T* x = buffer->data();
-      for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * x[i] + T(0.5);
+  constexpr std::size_t N = ctnn::simd_lanes<T>;
+  for (std::size_t vectors : {1, 2, 3, 9})
+    for (std::size_t rows : {1, 2, 5}) {
+      const std::size_t width = vectors * N, n = rows * width;
+      // Three copies of (p, s1, s2, s3): SIMD, scalar, and scalar on the materialized gradient.
+      aligned_buffer<T> p1(n, 11), a1(n, 13), b1(n, 14), c1(n, 15);
+      aligned_buffer<T> p2(n, 11), a2(n, 13), b2(n, 14), c2(n, 15);
+      aligned_buffer<T> p3(n, 11), a3(n, 13), b3(n, 14), c3(n, 15);
+      for (auto* buffer : {&a1, &a2, &a3, &b1, &b2, &b3}) {  // state that must be non-negative (second moments)
+        T* x = buffer->data();
+        for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * x[i] + T(0.5);
+      }
+      aligned_buffer<T> g(n, 12), x(rows, 16), dz(width, 17), materialized(n, 0);
+      const ctnn::kernels::stored_gradient<T> stored{g.data()};
+      const ctnn::kernels::outer_product_gradient<T> outer{x.data(), rows - 1, dz.data(), T(0.75)};
+      for (std::size_t i = 0; i < n; ++i) materialized.data()[i] = ctnn::kernels::gradient_at(outer, i / width, width, i % width);
+
+      const double m1 = update(simd_tag{}, p1.data(), stored, a1.data(), b1.data(), c1.data(), std::size_t{1}, n);
+      const double m2 = update(scalar_tag{}, p2.data(), stored, a2.data(), b2.data(), c2.data(), std::size_t{1}, n);
+      for (auto [x1, x2] : {std::pair{&p1, &p2}, std::pair{&a1, &a2}, std::pair{&b1, &b2}, std::pair{&c1, &c2}})
+        expect_close_buffers(*x1, *x2, n, what);
+      BOOST_TEST(std::abs(m1 - m2) <= 1e-5 * (1 + m2), what << ": update norms " << m1 << " vs " << m2);
+
+      const double o1 = update(simd_tag{}, p1.data(), outer, a1.data(), b1.data(), c1.data(), rows, width);
+      const double o2 = update(scalar_tag{}, p2.data(), outer, a2.data(), b2.data(), c2.data(), rows, width);
+      for (auto [x1, x2] : {std::pair{&p1, &p2}, std::pair{&a1, &a2}, std::pair{&b1, &b2}, std::pair{&c1, &c2}})
+        expect_close_buffers(*x1, *x2, n, what);
+      BOOST_TEST(std::abs(o1 - o2) <= 1e-5 * (1 + o2), what << " (outer product): update norms " << o1 << " vs " << o2);
+
+      // The outer-product source reads the values of its stored form (up to the compiler
+      // contracting coefficient * dz into the kernel's next operation).
+      (void)update(scalar_tag{}, p3.data(), stored, a3.data(), b3.data(), c3.data(), std::size_t{1}, n);
+      const double o3 = update(scalar_tag{}, p3.data(), ctnn::kernels::stored_gradient<T>{materialized.data()}, a3.data(),
+                               b3.data(), c3.data(), std::size_t{1}, n);
+      for (auto [x2, x3] : {std::pair{&p2, &p3}, std::pair{&a2, &a3}, std::pair{&b2, &b3}, std::pair{&c2, &c3}})
+        expect_close_buffers(*x2, *x3, n, what);
+      BOOST_TEST(std::abs(o2 - o3) <= 1e-5 * (1 + o3), what << " (outer product vs stored): " << o2 << " vs " << o3);
     }
-    const double m1 = update(simd_tag{}, p1.data(), g1.data(), a1.data(), b1.data(), c1.data(), n);
-    const double m2 = update(scalar_tag{}, p2.data(), g2.data(), a2.data(), b2.data(), c2.data(), n);
-    expect_close_buffers(p1, p2, n, what);
-    expect_close_buffers(a1, a2, n, what);
-    expect_close_buffers(b1, b2, n, what);
-    expect_close_buffers(c1, c2, n, what);
-    BOOST_TEST(std::abs(m1 - m2) <= 1e-5 * (1 + m2), what << ": update norms " << m1 << " vs " << m2);
-  }
 }
 
 }  // namespace
@@ -179,29 +204,32 @@ BOOST_AUTO_TEST_CASE(optimizer_kernels) {
       for (bool first : {false, true})
         for (float wd : {0.0f, 0.01f}) {
           const ctnn::kernels::sgd_constants<T> c{0.1f, momentum ? 0.9f : 0.0f, 0.7f, wd, nesterov && momentum, first};
-          check_update<T>("sgd_update", [&](auto impl, T* p, T* g, T* b, T*, T*, std::size_t n) {
-            if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::sgd_update(p, g, b, n, c);
-            else return scalar::sgd_update(p, g, b, n, c);
+          check_update<T>("sgd_update", [&](auto impl, T* p, const auto& g, T* b, T*, T*, std::size_t rows, std::size_t width) {
+            if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::sgd_update(p, g, b, rows, width, c);
+            else return scalar::sgd_update(p, g, b, rows, width, c);
           });
         }
   for (bool centered : {false, true})
     for (float momentum : {0.0f, 0.5f}) {
       const ctnn::kernels::rmsprop_constants<T> c{0.01f, 0.99f, 0.01f, 1e-8f, 0.01f, momentum, centered};
-      check_update<T>("rmsprop_update", [&](auto impl, T* p, T* g, T* s, T* b, T* a, std::size_t n) {
+      check_update<T>("rmsprop_update", [&](auto impl, T* p, const auto& g, T* s, T* b, T* a, std::size_t rows,
+                                            std::size_t width) {
         // centered: keep s - a^2 positive
-        for (std::size_t i = 0; i < n; ++i) a[i] = a[i] * T(0.1);
-        if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::rmsprop_update(p, g, s, b, a, n, c);
-        else return scalar::rmsprop_update(p, g, s, b, a, n, c);
+        for (std::size_t i = 0; i < rows * width; ++i) a[i] = a[i] * T(0.1);
+        if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::rmsprop_update(p, g, s, b, a, rows, width, c);
+        else return scalar::rmsprop_update(p, g, s, b, a, rows, width, c);
       });
     }
   const ctnn::kernels::adam_constants<T> c{0.9f, 0.999f, 0.1f, 0.001f, 0.05f, 0.3f, 1e-8f, 0.01f, 0.999f};
-  check_update<T>("adam_update", [&](auto impl, T* p, T* g, T* m, T* v, T*, std::size_t n) {
-    if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), n, c);
-    else return scalar::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), n, c);
+  check_update<T>("adam_update", [&](auto impl, T* p, const auto& g, T* m, T* v, T*, std::size_t rows, std::size_t width) {
+    if constexpr (std::is_same_v<decltype(impl), simd_tag>)
+      return simd::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), rows, width, c);
+    else return scalar::adam_update<false, false>(p, g, m, v, static_cast<T*>(nullptr), rows, width, c);
   });
-  check_update<T>("adamw_amsgrad_update", [&](auto impl, T* p, T* g, T* m, T* v, T* v_max, std::size_t n) {
-    if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::adam_update<true, true>(p, g, m, v, v_max, n, c);
-    else return scalar::adam_update<true, true>(p, g, m, v, v_max, n, c);
+  check_update<T>("adamw_amsgrad_update", [&](auto impl, T* p, const auto& g, T* m, T* v, T* v_max, std::size_t rows,
+                                              std::size_t width) {
+    if constexpr (std::is_same_v<decltype(impl), simd_tag>) return simd::adam_update<true, true>(p, g, m, v, v_max, rows, width, c);
+    else return scalar::adam_update<true, true>(p, g, m, v, v_max, rows, width, c);
   });
   for (std::size_t vectors : {1, 3, 4, 5, 17}) {
     const std::size_t n = vectors * ctnn::simd_lanes<T>;

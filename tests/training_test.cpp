@@ -310,3 +310,87 @@ BOOST_AUTO_TEST_CASE(training_steps_do_not_allocate) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Batch 1 takes the outer-product step (training/outer_product.hpp); a trailing identity
+// dropout (p = 0, a layer with training state) sends the same network through the general
+// step. Both must follow the same trajectory, report the same gradient norms, and expose the
+// same gradients, for every optimizer, with and without clipping by norm (bit for bit without
+// it; clipping rounds x * scale * dz where the general step rounds (x * dz) * scale).
+namespace {
+template <class Opt, class Loss, class... Specs>
+void outer_product_step_matches_general_step(typename Opt::options options, ctnn::training_options training) {
+  using fused_net = ctnn::network<ctnn::input<5>, Specs...>;
+  using general_net = ctnn::network<ctnn::input<5>, Specs..., ctnn::dropout<0, 1>>;
+  static_assert(ctnn::outer_product_trainable<fused_net> && !ctnn::outer_product_trainable<general_net>);
+  fused_net a;
+  ctnn::initialize(a, ctnn::rng{21});
+  general_net b;
+  b.visit_parameters([values = parameters_of(a), i = std::size_t{0}](float& p) mutable { p = float(values[i++]); });
+  ctnn::trainer<general_net, Loss, Opt, 1> general{options, training};
+  training.outer_product = ctnn::outer_product_mode::always;
+  ctnn::trainer<fused_net, Loss, Opt, 1> fused{options, training};
+  ctnn::rng g{22};
+  double worst_norm = 0;
+  for (int step = 0; step < 25; ++step) {
+    std::array<std::array<float, 5>, 1> x;
+    for (auto& v : x[0]) v = g.uniform(-1.0f, 1.0f);
+    std::array<typename decltype(fused)::target_type, 1> y{};
+    if constexpr (std::is_same_v<Loss, ctnn::softmax_cross_entropy>)
+      y[0] = g.below(fused_net::output_size);
+    else if constexpr (std::is_same_v<Loss, ctnn::binary_cross_entropy>)
+      for (auto& v : y[0]) v = g.uniform(0.0f, 1.0f);
+    else
+      for (auto& v : y[0]) v = g.uniform(-1.0f, 1.0f);
+    const auto ra = fused.step(a, x, y), rb = general.step(b, x, y);
+    BOOST_REQUIRE_MESSAGE(ra.ok() && rb.ok(), ra.status.message() << " / " << rb.status.message());
+    BOOST_TEST(std::abs(ra.loss - rb.loss) <= 1e-6 * rb.loss, "step " << step << ": losses " << ra.loss << " vs " << rb.loss);
+    worst_norm = std::max(worst_norm, std::abs(ra.gradient_norm - rb.gradient_norm) / rb.gradient_norm);
+  }
+  const auto pa = parameters_of(a), pb = parameters_of(b), ga = parameters_of(fused.gradients()),
+             gb = parameters_of(general.gradients());
+  double worst_parameter = 0, worst_gradient = 0;
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    worst_parameter = std::max(worst_parameter, std::abs(pa[i] - pb[i]) / (1 + std::abs(pb[i])));
+    worst_gradient = std::max(worst_gradient, std::abs(ga[i] - gb[i]) / (1 + std::abs(gb[i])));
+  }
+  BOOST_TEST_MESSAGE(Opt::name << ", clip_norm " << training.clip_norm << ": after 25 steps parameters " << worst_parameter
+                               << ", last gradients " << worst_gradient << ", gradient norms " << worst_norm);
+  BOOST_TEST(worst_parameter <= 1e-6);
+  BOOST_TEST(worst_gradient <= 1e-6);
+  BOOST_TEST(worst_norm <= 1e-6);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(batch_one_outer_product_step_matches_the_general_step) {
+  using tanh_relu = ctnn::dense<7, ctnn::tanh>;
+  outer_product_step_matches_general_step<ctnn::sgd, ctnn::mean_squared_error, tanh_relu, ctnn::dense<3>>(
+      {.learning_rate = 0.05f, .momentum = 0.9f, .weight_decay = 0.01f, .nesterov = true}, {});
+  outer_product_step_matches_general_step<ctnn::plain_sgd, ctnn::mean_squared_error, ctnn::dense<17, ctnn::relu>,
+                                          ctnn::dense<33>, ctnn::sigmoid, ctnn::dense<2>>({.learning_rate = 0.05f},
+                                                                                         {.clip_norm = 0.05f});
+  outer_product_step_matches_general_step<ctnn::rmsprop, ctnn::softmax_cross_entropy, ctnn::tanh, ctnn::dense<6>,
+                                          ctnn::relu, ctnn::dense<4>>(
+      {.learning_rate = 0.01f, .momentum = 0.5f, .centered = true}, {.clip_norm = 0.5f});
+  outer_product_step_matches_general_step<ctnn::adam, ctnn::softmax_cross_entropy, ctnn::dense<16, ctnn::tanh>,
+                                          ctnn::dense<16, ctnn::tanh>, ctnn::dense<3>>({.learning_rate = 0.01f}, {});
+  outer_product_step_matches_general_step<ctnn::adamw_amsgrad, ctnn::binary_cross_entropy, ctnn::dense<9, ctnn::leaky_relu<>>,
+                                          ctnn::dense<4>, ctnn::softmax, ctnn::dense<2>>({.learning_rate = 0.01f},
+                                                                                        {.clip_norm = 0.1f});
+}
+
+// The outer-product step measures the gradient without forming it: a norm past the largest
+// float is refused (some of its values would be infinite), leaving everything as it was.
+BOOST_AUTO_TEST_CASE(batch_one_gradient_past_float_range_is_refused) {
+  using net_t = ctnn::network<ctnn::input<2>, ctnn::dense<2>>;
+  static_assert(ctnn::outer_product_trainable<net_t>);
+  net_t net;
+  net.layer<0>().weight(0, 0) = 1e19f;
+  ctnn::trainer<net_t, ctnn::mean_squared_error, ctnn::adam, 1> t{{}, {.outer_product = ctnn::outer_product_mode::always}};
+  const auto before = parameters_of(net);
+  const auto r = t.step(net, {{{3e19f, 0.0f}}}, {{{0.0f, 0.0f}}});
+  BOOST_TEST(std::isfinite(r.loss));
+  BOOST_TEST(r.status.code() == ctnn::status_code::non_finite_gradient);
+  BOOST_TEST(parameters_of(net) == before);
+  BOOST_TEST(parameters_of(t.optimizer_state().m) == std::vector<double>(parameters_of(net).size(), 0.0));
+  BOOST_TEST(t.step_count() == 0u);
+}

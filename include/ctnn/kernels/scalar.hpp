@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "../layers/activations.hpp"
+#include "gradient_source.hpp"
 #include "optimizer_constants.hpp"
 
 namespace ctnn::kernels::scalar {
@@ -82,11 +83,11 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
 // gradient-health report). n is a whole number of vectors (buffers are padded).
 
 /// torch.optim.SGD (with a momentum buffer b; plain SGD when momentum is 0).
-template <class T>
-double sgd_update(T* p, const T* g, T* b, std::size_t n, const sgd_constants<T>& c) noexcept {
+template <class T, class Gradient>
+double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t width, const sgd_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    T d = g[i];
+  for (std::size_t i = 0; i < rows * width; ++i) {
+    T d = gradient_at(g, i / width, width, i % width);
     if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
     if (c.momentum != T(0)) {
       b[i] = c.first_step ? d : c.momentum * b[i] + c.keep * d;
@@ -100,11 +101,12 @@ double sgd_update(T* p, const T* g, T* b, std::size_t n, const sgd_constants<T>&
 }
 
 /// torch.optim.RMSprop: square average s, momentum buffer b, gradient average a (centered).
-template <class T>
-double rmsprop_update(T* p, const T* g, T* s, T* b, T* a, std::size_t n, const rmsprop_constants<T>& c) noexcept {
+template <class T, class Gradient>
+double rmsprop_update(T* p, const Gradient& g, T* s, T* b, T* a, std::size_t rows, std::size_t width,
+                      const rmsprop_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    T d = g[i];
+  for (std::size_t i = 0; i < rows * width; ++i) {
+    T d = gradient_at(g, i / width, width, i % width);
     if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
     s[i] = c.alpha * s[i] + c.rest * d * d;
     T denom;
@@ -128,12 +130,13 @@ double rmsprop_update(T* p, const T* g, T* s, T* b, T* a, std::size_t n, const r
 }
 
 /// torch.optim.Adam (Decoupled: AdamW); v_max only with AmsGrad.
-template <bool Decoupled, bool AmsGrad, class T>
-double adam_update(T* p, const T* g, T* m, T* v, T* v_max, std::size_t n, const adam_constants<T>& c) noexcept {
+template <bool Decoupled, bool AmsGrad, class T, class Gradient>
+double adam_update(T* p, const Gradient& g, T* m, T* v, T* v_max, std::size_t rows, std::size_t width,
+                   const adam_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < rows * width; ++i) {
     const T old = p[i];
-    T d = g[i];
+    T d = gradient_at(g, i / width, width, i % width);
     if constexpr (Decoupled) {
       if (c.weight_decay != T(0)) p[i] = p[i] * c.decay;
     } else {

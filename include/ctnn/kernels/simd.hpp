@@ -25,6 +25,7 @@
 #include <type_traits>
 
 #include "../layers/activations.hpp"
+#include "gradient_source.hpp"
 #include "optimizer_constants.hpp"
 
 namespace ctnn::kernels::simd {
@@ -299,67 +300,90 @@ double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
 // these, Adam's scalar loop (sqrt and division per parameter) was 68% of an L training step
 // at batch 1 (bench/RESULTS.md).
 
-template <class T>
-double sgd_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT b, std::size_t n,
+namespace detail {
+/// Row r of a gradient as a function of the column: a load, or a broadcast times a load.
+template <class D, class T>
+CTNN_INLINE auto gradient_row(D d, const stored_gradient<T>& g, std::size_t r, std::size_t width) noexcept {
+  const T* values = g.values + r * width;
+  return [d, values](std::size_t o) { return hn::Load(d, values + o); };
+}
+template <class D, class T>
+CTNN_INLINE auto gradient_row(D d, const outer_product_gradient<T>& g, std::size_t r, std::size_t) noexcept {
+  const auto coefficient = hn::Set(d, g.coefficient(r));
+  const T* dz = g.dz;
+  return [d, coefficient, dz](std::size_t o) { return hn::Mul(coefficient, hn::Load(d, dz + o)); };
+}
+}  // namespace detail
+
+template <class T, class Gradient>
+double sgd_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT b, std::size_t rows, std::size_t width,
                   const sgd_constants<T>& c) noexcept {
   const tag<T> d;
   constexpr std::size_t N = simd_lanes<T>;
   const auto lr = hn::Set(d, c.learning_rate), mu = hn::Set(d, c.momentum), keep = hn::Set(d, c.keep),
              wd = hn::Set(d, c.weight_decay);
   auto moved = hn::Zero(d);
-  for (std::size_t i = 0; i < n; i += N) {
-    auto pv = hn::Load(d, p + i), dv = hn::Load(d, g + i);
-    if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
-    if (c.momentum != T(0)) {
-      const auto bv = c.first_step ? dv : hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Mul(keep, dv));
-      hn::Store(bv, d, b + i);
-      dv = c.nesterov ? hn::Add(dv, hn::Mul(mu, bv)) : bv;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto gradient = detail::gradient_row(d, g, r, width);
+    for (std::size_t o = 0; o < width; o += N) {
+      const std::size_t i = r * width + o;
+      auto pv = hn::Load(d, p + i), dv = gradient(o);
+      if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+      if (c.momentum != T(0)) {
+        const auto bv = c.first_step ? dv : hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Mul(keep, dv));
+        hn::Store(bv, d, b + i);
+        dv = c.nesterov ? hn::Add(dv, hn::Mul(mu, bv)) : bv;
+      }
+      const auto update = hn::Mul(lr, dv);
+      hn::Store(hn::Sub(pv, update), d, p + i);
+      moved = hn::MulAdd(update, update, moved);
     }
-    const auto update = hn::Mul(lr, dv);
-    hn::Store(hn::Sub(pv, update), d, p + i);
-    moved = hn::MulAdd(update, update, moved);
   }
   return double(hn::GetLane(hn::SumOfLanes(d, moved)));
 }
 
-template <class T>
-double rmsprop_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT s, T* CTNN_RESTRICT b,
-                      T* CTNN_RESTRICT a, std::size_t n, const rmsprop_constants<T>& c) noexcept {
+template <class T, class Gradient>
+double rmsprop_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT s, T* CTNN_RESTRICT b,
+                      T* CTNN_RESTRICT a, std::size_t rows, std::size_t width, const rmsprop_constants<T>& c) noexcept {
   const tag<T> d;
   constexpr std::size_t N = simd_lanes<T>;
   const auto lr = hn::Set(d, c.learning_rate), alpha = hn::Set(d, c.alpha), rest = hn::Set(d, c.rest),
              eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay), mu = hn::Set(d, c.momentum);
   auto moved = hn::Zero(d);
-  for (std::size_t i = 0; i < n; i += N) {
-    const auto pv = hn::Load(d, p + i);
-    auto dv = hn::Load(d, g + i);
-    if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
-    const auto sv = hn::Add(hn::Mul(alpha, hn::Load(d, s + i)), hn::Mul(hn::Mul(rest, dv), dv));
-    hn::Store(sv, d, s + i);
-    auto denom = hn::Sqrt(sv);
-    if (c.centered) {
-      const auto av = hn::Add(hn::Mul(alpha, hn::Load(d, a + i)), hn::Mul(rest, dv));
-      hn::Store(av, d, a + i);
-      denom = hn::Sqrt(hn::Sub(sv, hn::Mul(av, av)));
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto gradient = detail::gradient_row(d, g, r, width);
+    for (std::size_t o = 0; o < width; o += N) {
+      const std::size_t i = r * width + o;
+      const auto pv = hn::Load(d, p + i);
+      auto dv = gradient(o);
+      if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+      const auto sv = hn::Add(hn::Mul(alpha, hn::Load(d, s + i)), hn::Mul(hn::Mul(rest, dv), dv));
+      hn::Store(sv, d, s + i);
+      auto denom = hn::Sqrt(sv);
+      if (c.centered) {
+        const auto av = hn::Add(hn::Mul(alpha, hn::Load(d, a + i)), hn::Mul(rest, dv));
+        hn::Store(av, d, a + i);
+        denom = hn::Sqrt(hn::Sub(sv, hn::Mul(av, av)));
+      }
+      denom = hn::Add(denom, eps);
+      vec<T> update;
+      if (c.momentum > T(0)) {
+        const auto bv = hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Div(dv, denom));
+        hn::Store(bv, d, b + i);
+        update = hn::Mul(lr, bv);
+      } else {
+        update = hn::Mul(lr, hn::Div(dv, denom));
+      }
+      hn::Store(hn::Sub(pv, update), d, p + i);
+      moved = hn::MulAdd(update, update, moved);
     }
-    denom = hn::Add(denom, eps);
-    vec<T> update;
-    if (c.momentum > T(0)) {
-      const auto bv = hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Div(dv, denom));
-      hn::Store(bv, d, b + i);
-      update = hn::Mul(lr, bv);
-    } else {
-      update = hn::Mul(lr, hn::Div(dv, denom));
-    }
-    hn::Store(hn::Sub(pv, update), d, p + i);
-    moved = hn::MulAdd(update, update, moved);
   }
   return double(hn::GetLane(hn::SumOfLanes(d, moved)));
 }
 
-template <bool Decoupled, bool AmsGrad, class T>
-double adam_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRICT m, T* CTNN_RESTRICT v,
-                   T* CTNN_RESTRICT v_max, std::size_t n, const adam_constants<T>& c) noexcept {
+template <bool Decoupled, bool AmsGrad, class T, class Gradient>
+double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T* CTNN_RESTRICT v,
+                   T* CTNN_RESTRICT v_max, std::size_t rows, std::size_t width, const adam_constants<T>& c) noexcept {
   const tag<T> d;
   constexpr std::size_t N = simd_lanes<T>;
   const auto beta1 = hn::Set(d, c.beta1), beta2 = hn::Set(d, c.beta2), rest1 = hn::Set(d, c.rest1),
@@ -367,27 +391,31 @@ double adam_update(T* CTNN_RESTRICT p, const T* CTNN_RESTRICT g, T* CTNN_RESTRIC
              correction2_sqrt = hn::Set(d, c.correction2_sqrt), eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay),
              decay = hn::Set(d, c.decay);
   auto moved = hn::Zero(d);
-  for (std::size_t i = 0; i < n; i += N) {
-    const auto old = hn::Load(d, p + i);
-    auto pv = old, dv = hn::Load(d, g + i);
-    if constexpr (Decoupled) {
-      if (c.weight_decay != T(0)) pv = hn::Mul(pv, decay);
-    } else {
-      if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto gradient = detail::gradient_row(d, g, r, width);
+    for (std::size_t o = 0; o < width; o += N) {
+      const std::size_t i = r * width + o;
+      const auto old = hn::Load(d, p + i);
+      auto pv = old, dv = gradient(o);
+      if constexpr (Decoupled) {
+        if (c.weight_decay != T(0)) pv = hn::Mul(pv, decay);
+      } else {
+        if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
+      }
+      const auto mv = hn::Add(hn::Mul(beta1, hn::Load(d, m + i)), hn::Mul(rest1, dv));
+      const auto vv = hn::Add(hn::Mul(beta2, hn::Load(d, v + i)), hn::Mul(hn::Mul(rest2, dv), dv));
+      hn::Store(mv, d, m + i);
+      hn::Store(vv, d, v + i);
+      auto v_hat = vv;
+      if constexpr (AmsGrad) {
+        v_hat = hn::Max(hn::Load(d, v_max + i), vv);
+        hn::Store(v_hat, d, v_max + i);
+      }
+      pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Div(hn::Sqrt(v_hat), correction2_sqrt), eps))));
+      hn::Store(pv, d, p + i);
+      const auto delta = hn::Sub(pv, old);
+      moved = hn::MulAdd(delta, delta, moved);
     }
-    const auto mv = hn::Add(hn::Mul(beta1, hn::Load(d, m + i)), hn::Mul(rest1, dv));
-    const auto vv = hn::Add(hn::Mul(beta2, hn::Load(d, v + i)), hn::Mul(hn::Mul(rest2, dv), dv));
-    hn::Store(mv, d, m + i);
-    hn::Store(vv, d, v + i);
-    auto v_hat = vv;
-    if constexpr (AmsGrad) {
-      v_hat = hn::Max(hn::Load(d, v_max + i), vv);
-      hn::Store(v_hat, d, v_max + i);
-    }
-    pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Div(hn::Sqrt(v_hat), correction2_sqrt), eps))));
-    hn::Store(pv, d, p + i);
-    const auto delta = hn::Sub(pv, old);
-    moved = hn::MulAdd(delta, delta, moved);
   }
   return double(hn::GetLane(hn::SumOfLanes(d, moved)));
 }

@@ -70,11 +70,23 @@ struct dense_layer {
   /// gradient at the input (row stride XStride) when WithInputGradient.
   template <std::size_t Batch, std::size_t XStride, bool WithInputGradient>
   void backward(const T* x, const T* y, T* dy, T* dx, dense_layer& grad) const noexcept {
-    if constexpr (Act::kind != activation_kind::identity)
-      kernels::active::activation_backward<Act, Batch * out_stride>(y, dy, dy);
+    pre_activation_gradient<Batch>(y, dy);
     kernels::active::gemm_bcast<identity, In, Batch, 1, XStride, out_stride>(x, dy, nullptr, grad.wt().data());
     kernels::active::column_sums<Batch, out_stride>(dy, grad.bias().data());
-    if constexpr (WithInputGradient) kernels::active::dense_backward_input<Batch, In, XStride, out_stride>(dy, wt().data(), dx);
+    if constexpr (WithInputGradient) input_gradient<Batch, XStride>(dy, dx);
+  }
+
+  /// dy *= act'(y), in place: the gradient at the layer's output becomes the gradient at its
+  /// pre-activation.
+  template <std::size_t Batch>
+  static void pre_activation_gradient(const T* y, T* dy) noexcept {
+    if constexpr (Act::kind != activation_kind::identity)
+      kernels::active::activation_backward<Act, Batch * out_stride>(y, dy, dy);
+  }
+  /// dx = dz W, from the gradient dz at the pre-activation.
+  template <std::size_t Batch, std::size_t XStride>
+  void input_gradient(const T* dz, T* dx) const noexcept {
+    kernels::active::dense_backward_input<Batch, In, XStride, out_stride>(dz, wt().data(), dx);
   }
 
   /// The trainable buffer: weights and bias, padding included (padded entries have zero

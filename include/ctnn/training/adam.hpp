@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "../kernels/kernels.hpp"
+#include "gradients.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -51,8 +52,8 @@ struct basic_adam {
   }
 
   /// One update; adds each layer's squared update norm to update_sq[layer].
-  template <class Net>
-  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step,
+  template <class Net, class Gradients>
+  static void update(Net& net, Gradients& grads, state<Net>& s, const options& o, std::uint64_t step,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     (void)step;
@@ -70,17 +71,21 @@ struct basic_adam {
     if constexpr (AmsGrad)
       net.zip_layer_buffers(
           [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v, std::span<T> v_max) {
-            update_sq[layer] += kernels::active::adam_update<Decoupled, true>(p.data(), g.data(), m.data(), v.data(),
-                                                                              v_max.data(), p.size(), c);
+            update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+              return kernels::active::adam_update<Decoupled, true>(p.data(), gradient, m.data(), v.data(), v_max.data(),
+                                                                   rows, width, c);
+            });
           },
-          grads, s.m, s.v, s.v_max);
+          grads.storage(), s.m, s.v, s.v_max);
     else
       net.zip_layer_buffers(
           [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> m, std::span<T> v) {
-            update_sq[layer] += kernels::active::adam_update<Decoupled, false>(p.data(), g.data(), m.data(), v.data(),
-                                                                               static_cast<T*>(nullptr), p.size(), c);
+            update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+              return kernels::active::adam_update<Decoupled, false>(p.data(), gradient, m.data(), v.data(),
+                                                                    static_cast<T*>(nullptr), rows, width, c);
+            });
           },
-          grads, s.m, s.v);
+          grads.storage(), s.m, s.v);
   }
 };
 

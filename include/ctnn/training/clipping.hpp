@@ -31,11 +31,18 @@ void clip_gradients_by_value(Net& grads, float limit) noexcept {
   });
 }
 
+/// The factor clip_grad_norm_ applies to gradients of global L2 norm `norm`: 1 when the norm
+/// is at most max_norm.
+inline double norm_clipping_factor(float max_norm, double norm) noexcept {
+  const double coefficient = double(max_norm) / (norm + 1e-6);
+  return coefficient < 1.0 ? coefficient : 1.0;
+}
+
 /// Scales gradients whose global L2 norm is `norm` so that it becomes at most max_norm.
 template <class Net>
 void scale_gradients_to_norm(Net& grads, float max_norm, double norm) noexcept {
   using T = typename Net::value_type;
-  const double coefficient = double(max_norm) / (norm + 1e-6);
+  const double coefficient = norm_clipping_factor(max_norm, norm);
   if (coefficient < 1.0) {
     const T c = T(coefficient);
     grads.zip_buffers([&](std::span<T> g) {

@@ -15,6 +15,7 @@
 #include <span>
 
 #include "../kernels/kernels.hpp"
+#include "gradients.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -44,17 +45,19 @@ struct rmsprop {
   }
 
   /// One update; adds each layer's squared update norm to update_sq[layer].
-  template <class Net>
-  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t,
+  template <class Net, class Gradients>
+  static void update(Net& net, Gradients& grads, state<Net>& s, const options& o, std::uint64_t,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const kernels::rmsprop_constants<T> c{T(o.learning_rate), T(o.alpha), T(1.0 - double(o.alpha)), T(o.eps),
                                           T(o.weight_decay), T(o.momentum), o.centered};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> sq, std::span<T> buf, std::span<T> avg) {
-          update_sq[layer] += kernels::active::rmsprop_update(p.data(), g.data(), sq.data(), buf.data(), avg.data(), p.size(), c);
+          update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+            return kernels::active::rmsprop_update(p.data(), gradient, sq.data(), buf.data(), avg.data(), rows, width, c);
+          });
         },
-        grads, s.square_avg, s.momentum_buffer, s.grad_avg);
+        grads.storage(), s.square_avg, s.momentum_buffer, s.grad_avg);
   }
 };
 

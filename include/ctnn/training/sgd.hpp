@@ -16,6 +16,7 @@
 #include <span>
 
 #include "../kernels/kernels.hpp"
+#include "gradients.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -48,17 +49,19 @@ struct basic_sgd<true> {
   }
 
   /// One update; adds each layer's squared update norm to update_sq[layer].
-  template <class Net>
-  static void update(Net& net, Net& grads, state<Net>& s, const options& o, std::uint64_t step,
+  template <class Net, class Gradients>
+  static void update(Net& net, Gradients& grads, state<Net>& s, const options& o, std::uint64_t step,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const kernels::sgd_constants<T> c{T(o.learning_rate), T(o.momentum), T(1.0 - double(o.dampening)),
                                       T(o.weight_decay), o.nesterov, step == 1};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) {
-          update_sq[layer] += kernels::active::sgd_update(p.data(), g.data(), b.data(), p.size(), c);
+          update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+            return kernels::active::sgd_update(p.data(), gradient, b.data(), rows, width, c);
+          });
         },
-        grads, s.momentum_buffer);
+        grads.storage(), s.momentum_buffer);
   }
 };
 
@@ -80,15 +83,18 @@ struct basic_sgd<false> {
   }
 
   /// One update; adds each layer's squared update norm to update_sq[layer].
-  template <class Net>
-  static void update(Net& net, Net& grads, state<Net>&, const options& o, std::uint64_t, std::span<double> update_sq) noexcept {
+  template <class Net, class Gradients>
+  static void update(Net& net, Gradients& grads, state<Net>&, const options& o, std::uint64_t,
+                     std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const kernels::sgd_constants<T> c{T(o.learning_rate), T(0), T(1), T(o.weight_decay), false, false};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g) {
-          update_sq[layer] += kernels::active::sgd_update(p.data(), g.data(), static_cast<T*>(nullptr), p.size(), c);
+          update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+            return kernels::active::sgd_update(p.data(), gradient, static_cast<T*>(nullptr), rows, width, c);
+          });
         },
-        grads);
+        grads.storage());
   }
 };
 
