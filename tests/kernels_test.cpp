@@ -129,6 +129,15 @@ BOOST_AUTO_TEST_CASE(dense_kernels_each_activation) {
   check_dense_kernels<double, ctnn::sigmoid, 3, 15, 17>();
 }
 
+// Batch-1 layers wider than one 16-vector output block (W's 256-wide layers are one block):
+// a full block, a block and a remainder, and two blocks, in float and double.
+BOOST_AUTO_TEST_CASE(dense_kernels_wide_batch_one) {
+  check_dense_kernels<float, ctnn::relu, 1, 33, 256>();
+  check_dense_kernels<float, ctnn::tanh, 1, 17, 257>();
+  check_dense_kernels<float, ctnn::identity, 1, 7, 513>();
+  check_dense_kernels<double, ctnn::relu, 1, 15, 129>();
+}
+
 // Batches that exercise every row-block remainder of the GEMM (block height is up to 6).
 BOOST_AUTO_TEST_CASE(dense_kernels_batch_remainders) {
   check_dense_kernels<float, ctnn::relu, 2, 31, 64>();

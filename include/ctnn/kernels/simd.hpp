@@ -181,9 +181,11 @@ void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* 
   constexpr std::size_t N = simd_lanes<T>;
   static_assert(Stride % N == 0, "gemm_bcast: the output stride must be a whole number of vectors");
   constexpr std::size_t V = Stride / N;
-  // Batch 1: up to 8 accumulators across the outputs. Batches: 4 output vectors and as many
+  // Batch 1: up to 16 accumulators across the outputs, so that a 256-wide layer's weight rows
+  // are read once, front to back (with 8, W's layers were read in two interleaved passes with
+  // a 1 KB stride: 10.2 -> 7.4-8.2 us, bench/RESULTS.md). Batches: 4 output vectors and as many
   // rows as the register file holds (R*C accumulators + C weights + 1 broadcast).
-  constexpr std::size_t C = std::min<std::size_t>(V, M == 1 ? 8 : 4);
+  constexpr std::size_t C = std::min<std::size_t>(V, M == 1 ? 16 : 4);
   constexpr std::size_t R = M == 1 ? 1 : std::clamp<std::size_t>((vector_registers - C - 1) / C, 1, std::min<std::size_t>(M, 6));
   constexpr std::size_t full = M / R * R;
   for (std::size_t r = 0; r < full; r += R)
