@@ -20,11 +20,14 @@ struct rmsprop_constants {
   bool centered;
 };
 
-/// torch.optim.Adam / AdamW: step_size = lr / (1 - beta1^t), correction2_sqrt = sqrt(1 - beta2^t),
+/// torch.optim.Adam / AdamW: step_size = lr / (1 - beta1^t), inverse_correction2_sqrt =
+/// 1 / sqrt(1 - beta2^t) (PyTorch divides by sqrt(1 - beta2^t); a multiplication by its inverse,
+/// rounded once per step in double, takes one of three divisions and square roots per value off
+/// an update that is bound by them),
 /// decay = 1 - lr * weight_decay (AdamW).
 template <class T>
 struct adam_constants {
-  T beta1, beta2, rest1, rest2, step_size, correction2_sqrt, eps, weight_decay, decay;
+  T beta1, beta2, rest1, rest2, step_size, inverse_correction2_sqrt, eps, weight_decay, decay;
 };
 
 }  // namespace ctnn::kernels

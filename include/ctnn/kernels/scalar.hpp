@@ -146,7 +146,7 @@ double adam_update(T* p, const Gradient& g, T* m, T* v, T* v_max, std::size_t ro
     v[i] = c.beta2 * v[i] + c.rest2 * d * d;
     T v_hat = v[i];
     if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
-    p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) / c.correction2_sqrt + c.eps));
+    p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) * c.inverse_correction2_sqrt + c.eps));
     moved += double(p[i] - old) * double(p[i] - old);
   }
   return moved;

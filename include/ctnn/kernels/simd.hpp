@@ -391,7 +391,7 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
   constexpr std::size_t N = simd_lanes<T>;
   const auto beta1 = hn::Set(d, c.beta1), beta2 = hn::Set(d, c.beta2), rest1 = hn::Set(d, c.rest1),
              rest2 = hn::Set(d, c.rest2), step_size = hn::Set(d, c.step_size),
-             correction2_sqrt = hn::Set(d, c.correction2_sqrt), eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay),
+             inverse_correction2_sqrt = hn::Set(d, c.inverse_correction2_sqrt), eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay),
              decay = hn::Set(d, c.decay);
   auto moved = hn::Zero(d);
   for (std::size_t r = 0; r < rows; ++r) {
@@ -414,7 +414,7 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
         v_hat = hn::Max(hn::Load(d, v_max + i), vv);
         hn::Store(v_hat, d, v_max + i);
       }
-      pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Div(hn::Sqrt(v_hat), correction2_sqrt), eps))));
+      pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::MulAdd(hn::Sqrt(v_hat), inverse_correction2_sqrt, eps))));
       hn::Store(pv, d, p + i);
       const auto delta = hn::Sub(pv, old);
       moved = hn::MulAdd(delta, delta, moved);

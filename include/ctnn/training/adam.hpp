@@ -64,7 +64,7 @@ struct basic_adam {
                                        T(1.0 - double(o.beta1)),
                                        T(1.0 - double(o.beta2)),
                                        T(double(o.learning_rate) / (1.0 - s.beta1_power)),
-                                       T(std::sqrt(1.0 - s.beta2_power)),
+                                       T(1.0 / std::sqrt(1.0 - s.beta2_power)),
                                        T(o.eps),
                                        T(o.weight_decay),
                                        T(1.0 - double(o.learning_rate) * double(o.weight_decay))};
