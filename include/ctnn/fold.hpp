@@ -8,7 +8,8 @@
 // The folded type is the network declared without those batch_norm specs, with an activation
 // that followed the batch norm moved into the dense spec: folding
 // network<input<784>, dense<128>, batch_norm, relu, dense<10>> gives exactly
-// network<input<784>, dense<128, relu>, dense<10>>.
+// network<input<784>, dense<128, relu>, dense<10>>. Pairs at the top level only: a residual
+// block is copied as it is, batch norms inside it included.
 #pragma once
 
 #include <cmath>

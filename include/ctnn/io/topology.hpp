@@ -1,7 +1,8 @@
 // ctnn/io/topology.hpp - a compile-time hash of a network's topology.
 //
 // Chained layer by layer (as Stockfish's NNUE does): FNV-1a over each resolved layer's kind,
-// input and output widths, activation and its slope. Fusion does not change it: dense<8> then
+// input and output widths, activation and its slope, batch norm's epsilon, and a residual
+// block's sub-chain (bracketed) and whether it has a projection. Fusion does not change it: dense<8> then
 // tanh and dense<8, tanh> are the same layer and the same parameters. Weight files and
 // exported headers carry it, so parameters made for one network are refused by another.
 #pragma once

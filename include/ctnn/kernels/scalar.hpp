@@ -86,17 +86,19 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
 template <class T, class Gradient>
 double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t width, const sgd_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < rows * width; ++i) {
-    T d = gradient_at(g, i / width, width, i % width);
-    if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
-    if (c.momentum != T(0)) {
-      b[i] = c.first_step ? d : c.momentum * b[i] + c.keep * d;
-      d = c.nesterov ? d + c.momentum * b[i] : b[i];
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < width; ++o) {
+      const std::size_t i = r * width + o;
+      T d = gradient_at(g, r, width, o);
+      if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+      if (c.momentum != T(0)) {
+        b[i] = c.first_step ? d : c.momentum * b[i] + c.keep * d;
+        d = c.nesterov ? d + c.momentum * b[i] : b[i];
+      }
+      const T update = c.learning_rate * d;
+      p[i] = p[i] - update;
+      moved += double(update) * double(update);
     }
-    const T update = c.learning_rate * d;
-    p[i] = p[i] - update;
-    moved += double(update) * double(update);
-  }
   return moved;
 }
 
@@ -105,27 +107,29 @@ template <class T, class Gradient>
 double rmsprop_update(T* p, const Gradient& g, T* s, T* b, T* a, std::size_t rows, std::size_t width,
                       const rmsprop_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < rows * width; ++i) {
-    T d = gradient_at(g, i / width, width, i % width);
-    if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
-    s[i] = c.alpha * s[i] + c.rest * d * d;
-    T denom;
-    if (c.centered) {
-      a[i] = c.alpha * a[i] + c.rest * d;
-      denom = std::sqrt(s[i] - a[i] * a[i]) + c.eps;
-    } else {
-      denom = std::sqrt(s[i]) + c.eps;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < width; ++o) {
+      const std::size_t i = r * width + o;
+      T d = gradient_at(g, r, width, o);
+      if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+      s[i] = c.alpha * s[i] + c.rest * d * d;
+      T denom;
+      if (c.centered) {
+        a[i] = c.alpha * a[i] + c.rest * d;
+        denom = std::sqrt(s[i] - a[i] * a[i]) + c.eps;
+      } else {
+        denom = std::sqrt(s[i]) + c.eps;
+      }
+      T update;
+      if (c.momentum > T(0)) {
+        b[i] = c.momentum * b[i] + d / denom;
+        update = c.learning_rate * b[i];
+      } else {
+        update = c.learning_rate * (d / denom);
+      }
+      p[i] = p[i] - update;
+      moved += double(update) * double(update);
     }
-    T update;
-    if (c.momentum > T(0)) {
-      b[i] = c.momentum * b[i] + d / denom;
-      update = c.learning_rate * b[i];
-    } else {
-      update = c.learning_rate * (d / denom);
-    }
-    p[i] = p[i] - update;
-    moved += double(update) * double(update);
-  }
   return moved;
 }
 
@@ -134,21 +138,23 @@ template <bool Decoupled, bool AmsGrad, class T, class Gradient>
 double adam_update(T* p, const Gradient& g, T* m, T* v, T* v_max, std::size_t rows, std::size_t width,
                    const adam_constants<T>& c) noexcept {
   double moved = 0;
-  for (std::size_t i = 0; i < rows * width; ++i) {
-    const T old = p[i];
-    T d = gradient_at(g, i / width, width, i % width);
-    if constexpr (Decoupled) {
-      if (c.weight_decay != T(0)) p[i] = p[i] * c.decay;
-    } else {
-      if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < width; ++o) {
+      const std::size_t i = r * width + o;
+      const T old = p[i];
+      T d = gradient_at(g, r, width, o);
+      if constexpr (Decoupled) {
+        if (c.weight_decay != T(0)) p[i] = p[i] * c.decay;
+      } else {
+        if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
+      }
+      m[i] = c.beta1 * m[i] + c.rest1 * d;
+      v[i] = c.beta2 * v[i] + c.rest2 * d * d;
+      T v_hat = v[i];
+      if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
+      p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) * c.inverse_correction2_sqrt + c.eps));
+      moved += double(p[i] - old) * double(p[i] - old);
     }
-    m[i] = c.beta1 * m[i] + c.rest1 * d;
-    v[i] = c.beta2 * v[i] + c.rest2 * d * d;
-    T v_hat = v[i];
-    if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
-    p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) * c.inverse_correction2_sqrt + c.eps));
-    moved += double(p[i] - old) * double(p[i] - old);
-  }
   return moved;
 }
 

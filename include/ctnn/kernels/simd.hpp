@@ -181,11 +181,13 @@ void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* 
   constexpr std::size_t N = simd_lanes<T>;
   static_assert(Stride % N == 0, "gemm_bcast: the output stride must be a whole number of vectors");
   constexpr std::size_t V = Stride / N;
-  // Batch 1: up to 16 accumulators across the outputs, so that a 256-wide layer's weight rows
-  // are read once, front to back (with 8, W's layers were read in two interleaved passes with
-  // a 1 KB stride: 10.2 -> 7.4-8.2 us, bench/RESULTS.md). Batches: 4 output vectors and as many
-  // rows as the register file holds (R*C accumulators + C weights + 1 broadcast).
-  constexpr std::size_t C = std::min<std::size_t>(V, M == 1 ? 16 : 4);
+  // Batch 1: with 32 vector registers, up to 16 accumulators across the outputs, so that a
+  // 256-wide layer's weight rows are read once, front to back (with 8, W's layers were read in
+  // two interleaved passes with a 1 KB stride: 10.2 -> 7.4-8.2 us on AVX-512, bench/RESULTS.md);
+  // 8 where 16 registers could not hold 16 accumulators and a broadcast. Batches: 4 output
+  // vectors and as many rows as the register file holds (R*C accumulators + C weights + 1
+  // broadcast).
+  constexpr std::size_t C = std::min<std::size_t>(V, M == 1 ? (vector_registers >= 32 ? 16 : 8) : 4);
   constexpr std::size_t R = M == 1 ? 1 : std::clamp<std::size_t>((vector_registers - C - 1) / C, 1, std::min<std::size_t>(M, 6));
   constexpr std::size_t full = M / R * R;
   for (std::size_t r = 0; r < full; r += R)
@@ -202,12 +204,12 @@ namespace detail {
 /// by one, which then stall the vector load that reads them back (bench/RESULTS.md: 16% of an
 /// S training step).
 template <class D, class V, std::size_t N>
-CTNN_INLINE V sum_lanes_of_each(D d, V (&v)[N]) noexcept {
-  if constexpr (N > 1) {
-    for (std::size_t n = N; n > 1; n /= 2)
-      for (std::size_t k = 0; k < n / 2; ++k)
-        v[k] = hn::Add(hn::ConcatEven(d, v[2 * k + 1], v[2 * k]), hn::ConcatOdd(d, v[2 * k + 1], v[2 * k]));
-  }
+CTNN_INLINE V sum_lanes_of_each([[maybe_unused]] D d, V (&v)[N]) noexcept {
+#if HWY_TARGET != HWY_SCALAR  // one lane: nothing to reduce (and no ConcatEven/ConcatOdd)
+  for (std::size_t n = N; n > 1; n /= 2)
+    for (std::size_t k = 0; k < n / 2; ++k)
+      v[k] = hn::Add(hn::ConcatEven(d, v[2 * k + 1], v[2 * k]), hn::ConcatOdd(d, v[2 * k + 1], v[2 * k]));
+#endif
   return v[0];
 }
 
@@ -414,7 +416,7 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
         v_hat = hn::Max(hn::Load(d, v_max + i), vv);
         hn::Store(v_hat, d, v_max + i);
       }
-      pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::MulAdd(hn::Sqrt(v_hat), inverse_correction2_sqrt, eps))));
+      pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Mul(hn::Sqrt(v_hat), inverse_correction2_sqrt), eps))));
       hn::Store(pv, d, p + i);
       const auto delta = hn::Sub(pv, old);
       moved = hn::MulAdd(delta, delta, moved);

@@ -20,6 +20,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "../init.hpp"
@@ -78,10 +80,9 @@ struct residual_layer {
   /// The skip path reads the input row as the block's output row: it must be padded.
   static constexpr bool accepts_unpadded_input = false;
   static constexpr std::size_t buffer_count = detail::buffer_count_of<body_type>() + projection_type::buffer_count;
-  /// Stack bytes of one inference call beyond the network's two rows: f's own rows and the
-  /// projection's output row.
-  static constexpr std::size_t inference_stack_bytes =
-      body_type::inference_stack_bytes + (Projected ? out_stride * sizeof(T) : 0);
+  /// Stack bytes of one inference call beyond the network's two rows: f's own rows and its
+  /// output row.
+  static constexpr std::size_t inference_stack_bytes = body_type::inference_stack_bytes + out_stride * sizeof(T);
 
   body_type body{};
   [[no_unique_address]] projection_type projection{};
@@ -96,15 +97,16 @@ struct residual_layer {
     }
   };
 
-  /// Inference: y = f(x) + skip(x).
+  /// Inference: y = f(x) + skip(x), a sample at a time (f's rows are one sample on the stack).
   template <std::size_t Batch, std::size_t XStride>
   void forward(const T* x, T* y) const noexcept {
     static_assert(XStride == in_stride, "residual_layer: input rows must be padded");
+    if constexpr (Projected) projection.template forward<Batch, in_stride>(x, y);
     for (std::size_t b = 0; b < Batch; ++b) {
-      body.infer(x + b * XStride, y + b * out_stride);
-      for (std::size_t j = out_size; j < out_stride; ++j) y[b * out_stride + j] = T(0);
+      alignas(simd_alignment<T>) T fx[out_stride];
+      body.infer(x + b * XStride, fx);
+      add_row(fx, x + b * XStride, y + b * out_stride);
     }
-    add_skip<Batch>(x, y);
   }
 
   /// Training: f through the state's chain (which keeps what backward needs), then the skip.
@@ -113,8 +115,8 @@ struct residual_layer {
     static_assert(XStride == in_stride, "residual_layer: input rows must be padded");
     state.chain.forward(body, x);
     const T* fx = state.chain.template output<body_type::layer_count - 1>();
-    for (std::size_t k = 0; k < Batch * out_stride; ++k) y[k] = fx[k];
-    add_skip<Batch>(x, y);
+    if constexpr (Projected) projection.template forward<Batch, in_stride>(x, y);
+    for (std::size_t b = 0; b < Batch; ++b) add_row(fx + b * out_stride, x + b * XStride, y + b * out_stride);
   }
 
   /// dx = df/dx^T dy + dskip/dx^T dy; f's and the projection's parameter gradients into grad.
@@ -166,21 +168,11 @@ struct residual_layer {
   }
 
  private:
-  /// y += x, or y += P x + c, over each row's out_size values.
-  template <std::size_t Batch>
-  void add_skip(const T* x, T* y) const noexcept {
-    if constexpr (Projected) {
-      alignas(simd_alignment<T>) T px[Batch * out_stride];
-      projection.template forward<Batch, in_stride>(x, px);
-      add_rows<Batch, out_stride>(px, y);
-    } else {
-      add_rows<Batch, in_stride>(x, y);
-    }
-  }
-  template <std::size_t Batch, std::size_t Stride>
-  static void add_rows(const T* from, T* y) noexcept {
-    for (std::size_t b = 0; b < Batch; ++b)
-      for (std::size_t j = 0; j < out_size; ++j) y[b * out_stride + j] += from[b * Stride + j];
+  /// One row of output: y = fx + x, or y = fx + y where y already holds P x + c; the padded
+  /// lanes are zero (in training and inference alike).
+  static void add_row(const T* fx, const T* x, T* y) noexcept {
+    for (std::size_t j = 0; j < out_size; ++j) y[j] = fx[j] + (Projected ? y[j] : x[j]);
+    for (std::size_t j = out_size; j < out_stride; ++j) y[j] = T(0);
   }
 };
 

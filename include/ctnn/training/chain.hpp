@@ -40,10 +40,20 @@ struct training_state_of<L, Batch> {
   using type = typename L::template training_state<Batch>;
 };
 
-/// The stream of layer I's random numbers when its chain has stream `base`: distinct for every
-/// position in every nesting, the same on every run.
+/// SplitMix64's finalizer: a bijection that spreads every input bit over the output.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/// The stream of layer `index` of a residual block's sub-chain when the block has stream
+/// `base`: hashed, so that it meets neither the top level's small stream numbers (the layer
+/// indices) nor another block's streams, except with negligible probability; the same on every
+/// run and target.
 constexpr std::uint64_t nested_stream(std::uint64_t base, std::size_t index) noexcept {
-  return base * 0x9E3779B97F4A7C15ULL + index + 1;
+  return mix64(mix64(base) ^ (0xC2B2AE3D27D4EB4FULL * (std::uint64_t(index) + 1)));
 }
 
 /// Batch-sized forward/backward storage for Net whose first layer reads rows of InputStride.
@@ -52,7 +62,6 @@ class chain_state {
  public:
   using T = typename Net::value_type;
   static constexpr std::size_t layer_count = Net::layer_count;
-  static constexpr std::size_t last = layer_count - 1;
   template <std::size_t I>
   using layer_t = typename Net::template layer_type<I>;
   /// Row stride of layer I's input.
@@ -127,8 +136,7 @@ class chain_state {
   }
   /// The first gradient row: where a loss (or a residual block) puts the gradient at the output.
   T* output_gradient() noexcept { return gradient_rows_[0].data.data(); }
-
- private:
+  /// Input rows of layer I when the chain's input is x.
   template <std::size_t I>
   const T* layer_input(const T* x) const noexcept {
     if constexpr (I == 0)
@@ -136,6 +144,8 @@ class chain_state {
     else
       return output<I - 1>();
   }
+
+ private:
 
   template <std::size_t I>
   void forward_layer(const Net& net, const T* x) noexcept {

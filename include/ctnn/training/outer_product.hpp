@@ -6,7 +6,7 @@
 // layer's gradient is (||x||^2 + 1) ||dz||^2 without forming it; and the optimizer reads the
 // gradient as rows coefficient * dz (kernels/gradient_source.hpp). The step then writes no dW,
 // reads none back and makes no separate pass to measure it: with Adam, 6 instead of 9 values
-// stream per parameter (L at batch 1: 60.5 -> 49.5 us per step). When the gradients themselves
+// stream per parameter (L at batch 1: 60.5 -> 49.3 us per step). When the gradients themselves
 // are asked for, materialize() writes them.
 //
 // The trainer takes this path at batch 1 for networks of dense, activation and softmax layers
@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -64,29 +65,31 @@ class outer_product_pass {
  public:
   using T = typename Net::value_type;
   static constexpr std::size_t layer_count = Net::layer_count;
+  using sources_type = std::array<kernels::outer_product_gradient<T>, layer_count>;
   static_assert(outer_product_trainable<Net>);
 
   /// Where the loss writes the gradient at the network's output.
   T* output_gradient() noexcept { return std::get<layer_count - 1>(dz_).data.data(); }
 
   /// Back-propagates output_gradient() through net, whose forward pass `chain` ran on x; writes
-  /// each layer's squared gradient norm into squared_norms.
+  /// each layer's squared gradient norm into squared_norms. Keeps a copy of the input row: the
+  /// caller's array need not outlive the step for gradients() to be written later.
   template <class Chain>
   void backward(const Net& net, const T* x, const Chain& chain, std::array<double, layer_count>& squared_norms) noexcept {
+    for (std::size_t i = 0; i < Net::input_size; ++i) input_.data[i] = x[i];
+    scale_ = T(1);
     namespace hana = boost::hana;
     hana::fold_right(hana::make_range(hana::size_c<0>, hana::size_c<layer_count>), 0, [&](auto index, int) {
       constexpr std::size_t I = decltype(index)::value;
       using L = typename Net::template layer_type<I>;
-      const T* input = layer_input<I>(x, chain);
+      const T* input = chain.template layer_input<I>(x);
       T* dy = std::get<I>(dz_).data.data();
       T* dx = nullptr;
       if constexpr (I > 0) dx = std::get<I - 1>(dz_).data.data();
       if constexpr (L::kind == layer_kind::dense) {
-        const auto& layer = net.template layer<I>();
         L::template pre_activation_gradient<1>(chain.template output<I>(), dy);
-        if constexpr (I > 0) layer.template input_gradient<1, Net::template input_stride<I>()>(dy, dx);
+        if constexpr (I > 0) net.template layer<I>().template input_gradient<1, Net::template input_stride<I>()>(dy, dx);
         squared_norms[I] = (sum_of_squares(input, L::in_size) + 1.0) * sum_of_squares(dy, L::out_size);
-        sources_[I] = {input, L::in_size, dy, T(1)};
       } else {
         if constexpr (I > 0) {
           L no_parameters{};
@@ -99,25 +102,39 @@ class outer_product_pass {
     });
   }
 
-  /// Multiplies every gradient by `scale` (clipping by norm), as the optimizer reads them.
-  void scale(T factor) noexcept {
-    for (auto& s : sources_) s.scale = factor;
+  /// Multiplies every gradient by `factor` (clipping by norm), as the optimizer reads them.
+  void scale(T factor) noexcept { scale_ = factor; }
+
+  /// Each dense layer's gradient as coefficient * dz rows, for the chain of the last backward().
+  /// Built on demand from the chain and this pass, so a copied trainer points at its own rows.
+  template <class Chain>
+  sources_type sources(const Chain& chain) const noexcept {
+    sources_type s{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            using L = typename Net::template layer_type<I>;
+            if constexpr (L::kind == layer_kind::dense)
+              s[I] = {chain.template layer_input<I>(input_.data.data()), L::in_size, std::get<I>(dz_).data.data(), scale_};
+          }(),
+          ...);
+    }(std::make_index_sequence<layer_count>{});
+    return s;
   }
 
-  const std::array<kernels::outer_product_gradient<T>, layer_count>& sources() const noexcept { return sources_; }
-
   /// Writes the gradients of the last backward() (scaled) into a network-shaped object.
-  void materialize(Net& grads) const noexcept {
+  template <class Chain>
+  void materialize(Net& grads, const Chain& chain) const noexcept {
+    const sources_type s = sources(chain);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (
           [&] {
             using L = typename Net::template layer_type<I>;
             if constexpr (L::kind == layer_kind::dense) {
               auto& g = grads.template layer<I>();
-              const auto& source = sources_[I];
               for (std::size_t r = 0; r <= L::in_size; ++r) {
-                const T c = source.coefficient(r);
-                for (std::size_t o = 0; o < L::out_stride; ++o) g.parameters[r * L::out_stride + o] = c * source.dz[o];
+                const T c = s[I].coefficient(r);
+                for (std::size_t o = 0; o < L::out_stride; ++o) g.parameters[r * L::out_stride + o] = c * s[I].dz[o];
               }
             }
           }(),
@@ -126,13 +143,6 @@ class outer_product_pass {
   }
 
  private:
-  template <std::size_t I, class Chain>
-  static const T* layer_input(const T* x, const Chain& chain) noexcept {
-    if constexpr (I == 0)
-      return x;
-    else
-      return chain.template output<I - 1>();
-  }
   /// In double, over n values (rows may be unaligned and their padding is not always zero).
   /// Eight partial sums: one serial chain of double adds cost S's whole step 75 ns.
   static double sum_of_squares(const T* v, std::size_t n) noexcept {
@@ -148,7 +158,8 @@ class outer_product_pass {
   static auto make_rows(std::index_sequence<I...>)
       -> std::tuple<detail::aligned_rows<T, Net::template layer_type<I>::out_stride>...>;
   decltype(make_rows(std::make_index_sequence<layer_count>{})) dz_{};
-  std::array<kernels::outer_product_gradient<T>, layer_count> sources_{};
+  detail::aligned_rows<T, Net::input_size> input_{};
+  T scale_ = T(1);
 };
 
 }  // namespace ctnn

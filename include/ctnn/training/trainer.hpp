@@ -35,7 +35,7 @@ namespace ctnn {
 /// Batch 1: whether a step updates dense layers straight from the outer product x dz, without
 /// storing the weight gradient (training/outer_product.hpp). automatic: when the parameters
 /// outgrow a 32 KiB L1 cache, where the saved memory traffic pays (L at batch 1 with Adam:
-/// 60.5 -> 49.5 us per step); below that, writing the small gradient is faster than the
+/// 60.5 -> 49.3 us per step); below that, writing the small gradient is faster than the
 /// row-by-row update (S with SGD: 156 vs about 190 ns), bench/RESULTS.md.
 enum class outer_product_mode : std::uint8_t { automatic, always, never };
 
@@ -125,11 +125,11 @@ class trainer {
     double sum_of_squares = 0;
     for (double sq : gradient_sq_) sum_of_squares += sq;
     report.gradient_norm = std::sqrt(sum_of_squares);
-    // An outer product's norm is measured without forming its values: past the largest float
-    // some of them may be infinite.
-    const double finite_limit = outer_product ? double(std::numeric_limits<T>::max())
-                                             : std::numeric_limits<double>::infinity();
-    if (!(report.gradient_norm < finite_limit)) {
+    // A norm whose square overflows T is refused on both paths: the general one sums squares
+    // in T (and gets infinity), the outer product measures them in double without forming
+    // them, and an optimizer squaring such a gradient (Adam's v, RMSProp's average) would
+    // store infinity.
+    if (!(report.gradient_norm < std::sqrt(double(std::numeric_limits<T>::max())))) {
       report.status = status::error(status_code::non_finite_gradient)
                       << "step " << (step_count_ + 1) << " refused: a gradient is not finite (loss "
                       << report.loss << ")";
@@ -151,7 +151,8 @@ class trainer {
     update_sq_.fill(0.0);
     if (outer_product) {
       if constexpr (outer_product_step) {
-        outer_product_gradients<Net> gradients{grads_, outer_.sources()};
+        const auto sources = outer_.sources(chain_);
+        outer_product_gradients<Net> gradients{grads_, sources};
         Optimizer::update(net, gradients, optimizer_state_, options_, step_count_, std::span<double>(update_sq_));
       }
     } else {
@@ -169,27 +170,25 @@ class trainer {
     return compute_gradients(net, inputs.data(), targets.data());
   }
   step_report compute_gradients(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
-    if (auto s = Loss::template validate<T, Net::output_size>(targets, Batch); !s.ok()) return {0, 0, s};
-    const T* x = prepare_input(inputs);
-    chain_.forward(net, x);
-    constexpr std::size_t last = layer_count - 1;
+    const T* x = nullptr;
     T* dy = chain_.output_gradient();
-    const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
-        chain_.template output<last>(), targets, dy);
+    const step_report report = forward_with_loss(net, inputs, targets, x, dy);
+    if (!report.ok()) return report;
     chain_.template backward<false>(net, x, dy, grads_);
     gradients_pending_ = false;
     gradient_sq_.fill(0.0);
     grads_.zip_layer_buffers([&](std::size_t layer, std::span<const T> g) {
       gradient_sq_[layer] += kernels::active::sum_of_squares(g.data(), g.size());
     });
-    return {loss, 0, {}};
+    return report;
   }
 
-  /// Gradients of the last compute_gradients() or step() (after the step's clipping). After a
-  /// batch-1 step they are written on the first call.
+  /// Gradients of the last compute_gradients() or step() (after the step's clipping). After an
+  /// outer-product step they are written on the first call, so concurrent first calls on one
+  /// trainer race like any other use of it from two threads.
   const Net& gradients() const noexcept {
     if constexpr (outer_product_step) {
-      if (gradients_pending_) outer_.materialize(grads_), gradients_pending_ = false;
+      if (gradients_pending_) outer_.materialize(grads_, chain_), gradients_pending_ = false;
     }
     return grads_;
   }
@@ -211,18 +210,28 @@ class trainer {
   static constexpr bool outer_product_step = Batch == 1 && outer_product_trainable<Net>;
   static constexpr std::size_t outer_product_automatic_bytes = 32 * 1024;
 
+  /// Validates the targets, runs the forward pass on the prepared input (returned in x) and
+  /// writes the loss gradient at the output into dy.
+  step_report forward_with_loss(const Net& net, const input_row* inputs, const target_type* targets, const T*& x,
+                                T* dy) noexcept {
+    if (auto s = Loss::template validate<T, Net::output_size>(targets, Batch); !s.ok()) return {0, 0, s};
+    x = prepare_input(inputs);
+    chain_.forward(net, x);
+    constexpr std::size_t last = layer_count - 1;
+    return {Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
+                chain_.template output<last>(), targets, dy),
+            0, {}};
+  }
+
   /// compute_gradients' batch-1 twin: forward, loss and the outer-product backward pass.
   step_report compute_outer_product(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
     if constexpr (outer_product_step) {
-      if (auto s = Loss::template validate<T, Net::output_size>(targets, Batch); !s.ok()) return {0, 0, s};
-      const T* x = prepare_input(inputs);
-      chain_.forward(net, x);
-      constexpr std::size_t last = layer_count - 1;
-      const double loss = Loss::template evaluate<Batch, Net::output_size, Net::template layer_type<last>::out_stride>(
-          chain_.template output<last>(), targets, outer_.output_gradient());
+      const T* x = nullptr;
+      const step_report report = forward_with_loss(net, inputs, targets, x, outer_.output_gradient());
+      if (!report.ok()) return report;
       outer_.backward(net, x, chain_, gradient_sq_);
       gradients_pending_ = true;
-      return {loss, 0, {}};
+      return report;
     } else {
       return compute_gradients(net, inputs, targets);
     }
