@@ -129,7 +129,7 @@ class trainer {
     // in T (and gets infinity), the outer product measures them in double without forming
     // them, and an optimizer squaring such a gradient (Adam's v, RMSProp's average) would
     // store infinity.
-    if (!(report.gradient_norm < std::sqrt(double(std::numeric_limits<T>::max())))) {
+    if (!(sum_of_squares < double(std::numeric_limits<T>::max()))) {
       report.status = status::error(status_code::non_finite_gradient)
                       << "step " << (step_count_ + 1) << " refused: a gradient is not finite (loss "
                       << report.loss << ")";
@@ -172,7 +172,7 @@ class trainer {
   step_report compute_gradients(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
     const T* x = nullptr;
     T* dy = chain_.output_gradient();
-    const step_report report = forward_with_loss(net, inputs, targets, x, dy);
+    step_report report = forward_with_loss(net, inputs, targets, x, dy);
     if (!report.ok()) return report;
     chain_.template backward<false>(net, x, dy, grads_);
     gradients_pending_ = false;
@@ -227,7 +227,7 @@ class trainer {
   step_report compute_outer_product(const Net& net, const input_row* inputs, const target_type* targets) noexcept {
     if constexpr (outer_product_step) {
       const T* x = nullptr;
-      const step_report report = forward_with_loss(net, inputs, targets, x, outer_.output_gradient());
+      step_report report = forward_with_loss(net, inputs, targets, x, outer_.output_gradient());
       if (!report.ok()) return report;
       outer_.backward(net, x, chain_, gradient_sq_);
       gradients_pending_ = true;
