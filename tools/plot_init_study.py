@@ -16,6 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+
+
 def main() -> int:
     if len(sys.argv) != 3:
         print(__doc__)
@@ -28,40 +31,41 @@ def main() -> int:
     for row in rows:
         key = (row["activation"], row["init"], row["batch_norm"] == "1")
         series[key].append((int(row["layer"]), float(row["gradient_norm"])))
-    activations = ["sigmoid", "tanh", "relu"]
     colors = {"uniform": "tab:red", "xavier": "tab:blue", "he": "tab:green", "orthogonal": "tab:purple"}
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
-    for ax, activation in zip(axes, activations):
+
+    def draw(ax, activation):
         for (act, init, bn), points in sorted(series.items()):
             if act != activation:
                 continue
             points.sort()
             ax.semilogy([p[0] for p in points], [max(p[1], 1e-20) for p in points], color=colors[init],
                         linestyle="--" if bn else "-", label=f"{init}{' + batch norm' if bn else ''}")
-        ax.set_title(f"{activation}, 20 hidden layers of 64")
-        ax.set_xlabel("layer (1 = nearest the input)")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("gradient L2 norm at initialization")
-    axes[2].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(sys.argv[2], dpi=110)
-    print(f"wrote {sys.argv[2]}")
-    return 0
+        return f"{activation}, 20 hidden layers of 64"
+
+    return plot_panels(draw, sys.argv[2])
 
 
 def plot_residual(rows, output) -> int:
     series = defaultdict(list)
     for row in rows:
         series[(row["activation"], row["network"])].append((int(row["layer"]), float(row["gradient_norm"])))
-    activations = ["sigmoid", "tanh", "relu"]
     depth = max(layer for points in series.values() for layer, _ in points) - 1
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
-    for ax, activation in zip(axes, activations):
+
+    def draw(ax, activation):
         for network, color in (("plain", "tab:red"), ("residual", "tab:blue")):
             points = sorted(series[(activation, network)])
             ax.semilogy([p[0] for p in points], [max(p[1], 1e-30) for p in points], color=color,
                         marker=".", label=network if network == "plain" else "residual (x + act(Wx + b))")
-        ax.set_title(f"{activation}, {depth} layers of 64, uniform init")
+        return f"{activation}, {depth} layers of 64, uniform init"
+
+    return plot_panels(draw, output)
+
+
+def plot_panels(draw, output) -> int:
+    """One panel per activation; draw(ax, activation) plots its lines and returns the title."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
+    for ax, activation in zip(axes, ACTIVATIONS):
+        ax.set_title(draw(ax, activation))
         ax.set_xlabel("layer (1 = nearest the input)")
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("gradient L2 norm at initialization")
