@@ -18,6 +18,7 @@
 
 #if !defined(CTNN_PURE_SCALAR)
 
+#include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
 
 #include <algorithm>
@@ -120,6 +121,13 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   const tag<T> d;
   constexpr std::size_t N = simd_lanes<T>;
   vec<T> acc[Split][R][C];
+  // Batch 1 through more than 64 KiB of weights in rows of at most 512 bytes: the weights
+  // stream from L2, and loading them into L1 12 KiB ahead cut L's inference from 2.54 to
+  // 2.18 us on Zen 5; W's 1 KiB rows, read from L3, became slower (7.9 -> 8.7 us), so wider
+  // rows are left to the hardware prefetcher (bench/RESULTS.md).
+  constexpr std::size_t row_bytes = C * N * sizeof(T);
+  constexpr std::size_t prefetch_rows =
+      R == 1 && K * Stride * sizeof(T) > 64 * 1024 && row_bytes <= 512 ? 12 * 1024 / row_bytes : 0;
   for (std::size_t s = 0; s < Split; ++s)
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t j = 0; j < C; ++j)
@@ -128,6 +136,10 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   constexpr std::size_t main_k = K / Split * Split;
   for (std::size_t k = 0; k < main_k; k += Split) {
     for (std::size_t s = 0; s < Split; ++s) {
+      if constexpr (prefetch_rows != 0)
+        if (k + s + prefetch_rows < K)
+          for (std::size_t j = 0; j < row_bytes; j += 64)
+            hwy::Prefetch(reinterpret_cast<const char*>(b + (k + s + prefetch_rows) * Stride) + j);
       vec<T> w[C];
       for (std::size_t j = 0; j < C; ++j) w[j] = hn::Load(d, b + (k + s) * Stride + j * N);
       for (std::size_t r = 0; r < R; ++r) {
@@ -142,13 +154,14 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
       for (std::size_t j = 0; j < C; ++j) acc[0][r][j] = hn::MulAdd(x, hn::Load(d, b + k * Stride + j * N), acc[0][r][j]);
     }
   }
-  for (std::size_t r = 0; r < R; ++r) {
-    for (std::size_t j = 0; j < C; ++j) {
-      auto sum = acc[0][r][j];
-      for (std::size_t s = 1; s < Split; ++s) sum = hn::Add(sum, acc[s][r][j]);
-      hn::Store(activate<Act>(d, sum), d, c + r * Stride + j * N);
-    }
-  }
+  // The Split partial sums are added pairwise, log2(Split) adds deep: a serial sum put seven
+  // dependent adds after S's 16-wide layers, at batch 1 on the critical path.
+  for (std::size_t width = Split; width > 1; width = (width + 1) / 2)
+    for (std::size_t s = 0; s < width / 2; ++s)
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t j = 0; j < C; ++j) acc[s][r][j] = hn::Add(acc[s][r][j], acc[s + (width + 1) / 2][r][j]);
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t j = 0; j < C; ++j) hn::Store(activate<Act>(d, acc[0][r][j]), d, c + r * Stride + j * N);
 }
 
 /// Interleaved reductions needed so that R*C*Split >= 8 independent FMA chains.
