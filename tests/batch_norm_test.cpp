@@ -25,19 +25,12 @@ const golden_file& golden() {
 template <class T, class BN>
 using net_D = ctnn::basic_network<T, ctnn::input<5>, ctnn::dense<7>, BN, ctnn::relu, ctnn::dense<3>>;
 using custom_bn = ctnn::basic_batch_norm<1, 1000, 3, 10>;  // eps 1e-3, momentum 0.3
+constexpr std::size_t batch = 6;  // rows per golden batch (tests/golden/make_batch_norm_golden.py)
 
 template <class T>
 constexpr double output_tol = std::is_same_v<T, double> ? 1e-10 : 1e-5;
 template <class T>
 constexpr double gradient_tol = std::is_same_v<T, double> ? 1e-10 : 1e-4;
-
-template <class T, std::size_t N>
-std::array<std::array<T, N>, 6> rows(const std::vector<double>& v, std::size_t first = 0) {
-  std::array<std::array<T, N>, 6> out{};
-  for (std::size_t b = 0; b < 6; ++b)
-    for (std::size_t i = 0; i < N; ++i) out[b][i] = T(v.at((first + b) * N + i));
-  return out;
-}
 
 template <class T, class BN>
 void check_against_pytorch(const std::string& name) {
@@ -45,14 +38,14 @@ void check_against_pytorch(const std::string& name) {
   auto net = std::make_unique<Net>();
   set_parameters(*net, golden()[name + "/init"]);
   // One training-mode forward and backward.
-  auto trainer = std::make_unique<ctnn::trainer<Net, ctnn::mean_squared_error, ctnn::sgd, 6>>(
+  auto trainer = std::make_unique<ctnn::trainer<Net, ctnn::mean_squared_error, ctnn::sgd, batch>>(
       typename ctnn::sgd::options{.learning_rate = 0.05f, .momentum = 0.9f});
-  const auto x = rows<T, 5>(golden()["input"]);
-  const auto y = rows<T, 3>(golden()["target"]);
+  const auto x = rows<T, 5, batch>(golden()["input"]);
+  const auto y = rows<T, 3, batch>(golden()["target"]);
   const auto report = trainer->compute_gradients(*net, x, y);
   BOOST_REQUIRE(report.ok());
   std::vector<double> out;
-  for (std::size_t b = 0; b < 6; ++b)
+  for (std::size_t b = 0; b < batch; ++b)
     for (std::size_t o = 0; o < 3; ++o) out.push_back(double(trainer->template activation<Net::layer_count - 1>()[b * Net::template layer_type<Net::layer_count - 1>::out_stride + o]));
   const double e_out = max_relative_error(out, golden()[name + "/train_output"]);
   const double e_loss = max_relative_error({report.loss}, golden()[name + "/loss"]);
@@ -67,7 +60,7 @@ void check_against_pytorch(const std::string& name) {
   std::vector<double> losses;
   for (std::size_t step = 0; step < 20; ++step) {
     const std::size_t k = step % 4;
-    const auto r = trainer->step(*net, rows<T, 5>(golden()["train/inputs"], 6 * k), rows<T, 3>(golden()["train/targets"], 6 * k));
+    const auto r = trainer->step(*net, rows<T, 5, batch>(golden()["train/inputs"], batch * k), rows<T, 3, batch>(golden()["train/targets"], batch * k));
     BOOST_REQUIRE(r.ok());
     losses.push_back(r.loss);
   }
@@ -140,9 +133,9 @@ BOOST_AUTO_TEST_CASE(refused_step_keeps_running_statistics) {
   using Net = net_D<float, ctnn::batch_norm>;
   Net net;
   ctnn::initialize(net, ctnn::rng{3});
-  ctnn::trainer<Net, ctnn::mean_squared_error, ctnn::adam, 6> trainer;
-  auto x = rows<float, 5>(golden()["input"]);
-  const auto y = rows<float, 3>(golden()["target"]);
+  ctnn::trainer<Net, ctnn::mean_squared_error, ctnn::adam, batch> trainer;
+  auto x = rows<float, 5, batch>(golden()["input"]);
+  const auto y = rows<float, 3, batch>(golden()["target"]);
   BOOST_REQUIRE(trainer.step(net, x, y).ok());
   const auto before = parameters_of(net);
   x[2][3] = std::numeric_limits<float>::infinity();

@@ -36,14 +36,6 @@ using golden_net =
 template <class T>
 constexpr double tolerance = std::is_same_v<T, double> ? 1e-12 : 2e-5;
 
-template <class T, std::size_t N, std::size_t Rows>
-std::array<std::array<T, N>, Rows> rows(const std::vector<double>& v, std::size_t first_row = 0) {
-  std::array<std::array<T, N>, Rows> out{};
-  for (std::size_t b = 0; b < Rows; ++b)
-    for (std::size_t i = 0; i < N; ++i) out[b][i] = T(v.at((first_row + b) * N + i));
-  return out;
-}
-
 template <class T>
 void check_against_pytorch() {
   using Net = golden_net<T>;

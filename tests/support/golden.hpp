@@ -1,6 +1,7 @@
 // tests/support/golden.hpp - reads the golden data files written by tests/golden/*.py.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <fstream>
 #include <map>
@@ -39,6 +40,16 @@ class golden_file {
  private:
   std::map<std::string, std::vector<double>> records_;
 };
+
+/// Rows consecutive rows of N values of a record, from row first_row: a batch of inputs or
+/// targets.
+template <class T, std::size_t N, std::size_t Rows>
+std::array<std::array<T, N>, Rows> rows(const std::vector<double>& v, std::size_t first_row = 0) {
+  std::array<std::array<T, N>, Rows> out{};
+  for (std::size_t b = 0; b < Rows; ++b)
+    for (std::size_t i = 0; i < N; ++i) out[b][i] = T(v.at((first_row + b) * N + i));
+  return out;
+}
 
 /// Largest |got - want| / (1 + |want|).
 inline double max_relative_error(const std::vector<double>& got, const std::vector<double>& want) {
