@@ -19,7 +19,7 @@ using test_support::count_allocations;
 BOOST_AUTO_TEST_CASE(counter_counts) {
   // Volatile sinks keep the compiler from eliding the allocations.
   static int* volatile int_sink;
-  static void* volatile raw_sink;
+  [[maybe_unused]] static void* volatile raw_sink;
   BOOST_TEST(count_allocations([] { int_sink = new int(1); delete int_sink; }) == 1);
   BOOST_TEST(count_allocations([] { std::vector<float> v(100); raw_sink = v.data(); }) == 1);
 #if TEST_SUPPORT_COUNTS_MALLOC

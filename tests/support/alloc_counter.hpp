@@ -26,11 +26,20 @@ long count_allocations(F&& f) {
 #define TEST_SUPPORT_COUNTS_MALLOC 0
 namespace test_support {
 inline void* raw_malloc(std::size_t n) { return std::malloc(n); }
+// ASan pairs std::malloc with std::free; GCC pairs the free with the replaced operator new it
+// was inlined into and would warn (-Wmismatched-new-delete) about a correct pair.
+inline void raw_free(void* p) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+  std::free(p);
+#pragma GCC diagnostic pop
+}
 }  // namespace test_support
 #else
 #define TEST_SUPPORT_COUNTS_MALLOC 1
 extern "C" {
 void* __libc_malloc(std::size_t);
+void __libc_free(void*);
 void* __libc_calloc(std::size_t, std::size_t);
 void* __libc_realloc(void*, std::size_t);
 void* malloc(std::size_t n) {
@@ -48,6 +57,9 @@ void* realloc(void* p, std::size_t n) {
 }
 namespace test_support {
 inline void* raw_malloc(std::size_t n) { return __libc_malloc(n); }
+// glibc's own entry point, as for malloc: std::free here makes GCC pair it with the replaced
+// operator new and warn (-Wmismatched-new-delete) about a correct pair.
+inline void raw_free(void* p) { __libc_free(p); }
 }  // namespace test_support
 #endif
 
@@ -65,11 +77,11 @@ void* operator new(std::size_t n, std::align_val_t a) {
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { test_support::raw_free(p); }
+void operator delete[](void* p) noexcept { test_support::raw_free(p); }
+void operator delete(void* p, std::size_t) noexcept { test_support::raw_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { test_support::raw_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { test_support::raw_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { test_support::raw_free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { test_support::raw_free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { test_support::raw_free(p); }
