@@ -326,9 +326,12 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
   ctnn::initialize(a, ctnn::rng{21});
   general_net b;
   b.visit_parameters([values = parameters_of(a), i = std::size_t{0}](float& p) mutable { p = float(values[i++]); });
+  fused_net c = a;  // the same network on the stored-gradient path (outer_product_mode::never)
   ctnn::trainer<general_net, Loss, Opt, 1> general{options, training};
-  training.outer_product = ctnn::outer_product_mode::always;
+  training.outer_product = ctnn::outer_product_mode::automatic;
   ctnn::trainer<fused_net, Loss, Opt, 1> fused{options, training};
+  training.outer_product = ctnn::outer_product_mode::never;
+  ctnn::trainer<fused_net, Loss, Opt, 1> stored{options, training};
   ctnn::rng g{22};
   double worst_norm = 0;
   for (int step = 0; step < 25; ++step) {
@@ -341,13 +344,15 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
       for (auto& v : y[0]) v = g.uniform(0.0f, 1.0f);
     else
       for (auto& v : y[0]) v = g.uniform(-1.0f, 1.0f);
-    const auto ra = fused.step(a, x, y), rb = general.step(b, x, y);
-    BOOST_REQUIRE_MESSAGE(ra.ok() && rb.ok(), ra.status.message() << " / " << rb.status.message());
+    const auto ra = fused.step(a, x, y), rb = general.step(b, x, y), rc = stored.step(c, x, y);
+    BOOST_REQUIRE_MESSAGE(ra.ok() && rb.ok() && rc.ok(), ra.status.message() << " / " << rb.status.message());
+    BOOST_TEST(rc.loss == rb.loss);
     BOOST_TEST(std::abs(ra.loss - rb.loss) <= 1e-6 * rb.loss, "step " << step << ": losses " << ra.loss << " vs " << rb.loss);
     worst_norm = std::max(worst_norm, std::abs(ra.gradient_norm - rb.gradient_norm) / rb.gradient_norm);
   }
   const auto pa = parameters_of(a), pb = parameters_of(b), ga = parameters_of(fused.gradients()),
              gb = parameters_of(general.gradients());
+  BOOST_TEST(parameters_of(c) == pb);  // the stored path is the general one, bit for bit
   double worst_parameter = 0, worst_gradient = 0;
   for (std::size_t i = 0; i < pa.size(); ++i) {
     worst_parameter = std::max(worst_parameter, std::abs(pa[i] - pb[i]) / (1 + std::abs(pb[i])));
@@ -385,7 +390,7 @@ BOOST_AUTO_TEST_CASE(batch_one_gradient_past_float_range_is_refused) {
   static_assert(ctnn::outer_product_trainable<net_t>);
   net_t net;
   net.layer<0>().weight(0, 0) = 1e19f;
-  ctnn::trainer<net_t, ctnn::mean_squared_error, ctnn::adam, 1> t{{}, {.outer_product = ctnn::outer_product_mode::always}};
+  ctnn::trainer<net_t, ctnn::mean_squared_error, ctnn::adam, 1> t{{}, {.outer_product = ctnn::outer_product_mode::automatic}};
   const auto before = parameters_of(net);
   const auto r = t.step(net, {{{3e19f, 0.0f}}}, {{{0.0f, 0.0f}}});
   BOOST_TEST(std::isfinite(r.loss));

@@ -11,7 +11,7 @@
 //
 // The trainer takes this path at batch 1 for networks of dense, activation and softmax layers
 // (layers with training state or nested blocks take the general one) as
-// training_options::outer_product says (by default when the parameters exceed 32 KiB), unless
+// training_options::outer_product says (by default, wherever it applies), unless
 // clipping by value needs the stored gradient.
 #pragma once
 

@@ -33,11 +33,11 @@
 namespace ctnn {
 
 /// Batch 1: whether a step updates dense layers straight from the outer product x dz, without
-/// storing the weight gradient (training/outer_product.hpp). automatic: when the parameters
-/// outgrow a 32 KiB L1 cache, where the saved memory traffic pays (L at batch 1 with Adam:
-/// 60.5 -> 49.3 us per step); below that, writing the small gradient is faster than the
-/// row-by-row update (S with SGD: 156 vs about 190 ns), bench/RESULTS.md.
-enum class outer_product_mode : std::uint8_t { automatic, always, never };
+/// storing the weight gradient (training/outer_product.hpp). automatic: wherever it applies (a
+/// network of dense, activation and softmax layers, no clipping by value). It pays for large
+/// and small networks alike: L with Adam 60.5 -> 49.3 us per step, S with SGD (T2) 173 -> 138 ns
+/// (bench/RESULTS.md). never: the gradient is stored and read back, as at other batch sizes.
+enum class outer_product_mode : std::uint8_t { automatic, never };
 
 /// Options of a trainer that do not belong to the optimizer. Zero disables a clipping.
 struct training_options {
@@ -112,9 +112,7 @@ class trainer {
     // Batch 1: the weight gradients stay outer products (training/outer_product.hpp), unless
     // clipping by value needs them stored.
     const bool outer_product = outer_product_step && training_.clip_value == 0 &&
-                               (training_.outer_product == outer_product_mode::always ||
-                                (training_.outer_product == outer_product_mode::automatic &&
-                                 Net::parameter_bytes > outer_product_automatic_bytes));
+                               training_.outer_product == outer_product_mode::automatic;
     step_report report = outer_product ? compute_outer_product(net, inputs, targets) : compute_gradients(net, inputs, targets);
     if (!report.ok()) return report;
     if (!std::isfinite(report.loss)) {
@@ -208,7 +206,6 @@ class trainer {
 
  private:
   static constexpr bool outer_product_step = Batch == 1 && outer_product_trainable<Net>;
-  static constexpr std::size_t outer_product_automatic_bytes = 32 * 1024;
 
   /// Validates the targets, runs the forward pass on the prepared input (returned in x) and
   /// writes the loss gradient at the output into dy.
