@@ -13,6 +13,9 @@
 // Timed loops rotate over a pool of inputs and hand every output to DoNotOptimize, so nothing
 // can be hoisted out of the loop or left uncomputed.
 #include <benchmark/benchmark.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -437,9 +440,19 @@ int main(int argc, char** argv) {
   const bool verify_only = take_flag(argc, argv, "--verify");
   const bool variants = take_flag(argc, argv, "--eigen_variants");
   const bool skip_verify = take_flag(argc, argv, "--no_verify");
+  const bool flush_denormals = take_flag(argc, argv, "--flush_denormals");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
+  if (flush_denormals) {
+#if defined(__SSE__)
+    // MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6), for every row alike.
+    _mm_setcsr(_mm_getcsr() | 0x8040);
+#else
+    std::fputs("--flush_denormals: only on x86\n", stderr);
+    return 2;
+#endif
+  }
   if (!skip_verify && !verify_all(variants)) return 1;
   if (verify_only) return 0;
 

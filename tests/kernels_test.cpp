@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -245,5 +246,47 @@ BOOST_AUTO_TEST_CASE(optimizer_kernels) {
     aligned_buffer<T> x(n, 16);
     const double a = simd::sum_of_squares(x.data(), n), b = scalar::sum_of_squares(x.data(), n);
     BOOST_TEST(std::abs(a - b) <= 1e-6 * b, "sum_of_squares n=" << n);
+  }
+}
+
+// Optimizer state that decays under zero gradients (a weight of an always-zero input) is never
+// stored subnormal (kernels/subnormal.hpp): it steps from the smallest normals to zero. Every
+// kernel, SIMD and scalar, from state just above the smallest normal, signs mixed.
+BOOST_AUTO_TEST_CASE(optimizer_state_never_subnormal) {
+  using T = float;
+  constexpr std::size_t n = 3 * ctnn::simd_lanes<T>;
+  constexpr T tiny = std::numeric_limits<T>::min();
+  const ctnn::kernels::sgd_constants<T> sgd{0.1f, 0.9f, 1.0f, 0.0f, false, false};
+  const ctnn::kernels::rmsprop_constants<T> rmsprop{0.01f, 0.9f, 0.1f, 1e-8f, 0.0f, 0.9f, true};
+  const ctnn::kernels::adam_constants<T> adam{0.9f, 0.5f, 0.1f, 0.5f, 0.001f, 1.0f, 1e-8f, 0.0f, 1.0f};
+  for (bool use_simd : {true, false}) {
+    aligned_buffer<T> p(n, 1), zero(n, 0), s1(n, 0), s2(n, 0), s3(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      zero.data()[i] = T(0);
+      const T start = tiny * T(1 + i % 4);  // 1 to 4 times the smallest normal
+      s1.data()[i] = i % 2 ? -start : start;
+      s2.data()[i] = start;  // second moments are non-negative
+      s3.data()[i] = i % 3 ? start : -start;
+    }
+    const ctnn::kernels::stored_gradient<T> g{zero.data()};
+    for (int step = 0; step < 40; ++step) {
+      if (use_simd) {
+        simd::sgd_update(p.data(), g, s1.data(), 1, n, sgd);
+        simd::rmsprop_update(p.data(), g, s2.data(), s1.data(), s3.data(), 1, n, rmsprop);
+        simd::adam_update<false, false>(p.data(), g, s1.data(), s2.data(), static_cast<T*>(nullptr), 1, n, adam);
+      } else {
+        scalar::sgd_update(p.data(), g, s1.data(), 1, n, sgd);
+        scalar::rmsprop_update(p.data(), g, s2.data(), s1.data(), s3.data(), 1, n, rmsprop);
+        scalar::adam_update<false, false>(p.data(), g, s1.data(), s2.data(), static_cast<T*>(nullptr), 1, n, adam);
+      }
+      for (auto* state : {&s1, &s2, &s3})
+        for (std::size_t i = 0; i < n; ++i) {
+          const T x = state->data()[i];
+          BOOST_TEST_REQUIRE(!(x != T(0) && std::abs(x) < tiny),
+                             (use_simd ? "simd" : "scalar") << " step " << step << ": subnormal state " << x);
+        }
+    }
+    for (auto* state : {&s1, &s2, &s3})
+      for (std::size_t i = 0; i < n; ++i) BOOST_TEST(state->data()[i] == T(0), "state decayed to zero at " << i);
   }
 }

@@ -18,6 +18,7 @@
 #include "../layers/activations.hpp"
 #include "gradient_source.hpp"
 #include "optimizer_constants.hpp"
+#include "subnormal.hpp"
 
 namespace ctnn::kernels::scalar {
 
@@ -80,7 +81,8 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
 
 // The fused update kernels: one pass over a parameter buffer p, its gradient g and the
 // optimizer's state; each returns the squared norm of the update it applied (for the
-// gradient-health report). n is a whole number of vectors (buffers are padded).
+// gradient-health report). n is a whole number of vectors (buffers are padded). State values
+// below the smallest normal are stored as zero (kernels/subnormal.hpp).
 
 /// torch.optim.SGD (with a momentum buffer b; plain SGD when momentum is 0).
 template <class T, class Gradient>
@@ -92,7 +94,7 @@ double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t w
       T d = gradient_at(g, r, width, o);
       if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
       if (c.momentum != T(0)) {
-        b[i] = c.first_step ? d : c.momentum * b[i] + c.keep * d;
+        b[i] = flush_subnormal(c.first_step ? d : c.momentum * b[i] + c.keep * d);
         d = c.nesterov ? d + c.momentum * b[i] : b[i];
       }
       const T update = c.learning_rate * d;
@@ -112,17 +114,17 @@ double rmsprop_update(T* p, const Gradient& g, T* s, T* b, T* a, std::size_t row
       const std::size_t i = r * width + o;
       T d = gradient_at(g, r, width, o);
       if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
-      s[i] = c.alpha * s[i] + c.rest * d * d;
+      s[i] = flush_subnormal(c.alpha * s[i] + c.rest * d * d);
       T denom;
       if (c.centered) {
-        a[i] = c.alpha * a[i] + c.rest * d;
+        a[i] = flush_subnormal(c.alpha * a[i] + c.rest * d);
         denom = std::sqrt(s[i] - a[i] * a[i]) + c.eps;
       } else {
         denom = std::sqrt(s[i]) + c.eps;
       }
       T update;
       if (c.momentum > T(0)) {
-        b[i] = c.momentum * b[i] + d / denom;
+        b[i] = flush_subnormal(c.momentum * b[i] + d / denom);
         update = c.learning_rate * b[i];
       } else {
         update = c.learning_rate * (d / denom);
@@ -148,8 +150,8 @@ double adam_update(T* p, const Gradient& g, T* m, T* v, T* v_max, std::size_t ro
       } else {
         if (c.weight_decay != T(0)) d = d + c.weight_decay * p[i];
       }
-      m[i] = c.beta1 * m[i] + c.rest1 * d;
-      v[i] = c.beta2 * v[i] + c.rest2 * d * d;
+      m[i] = flush_subnormal(c.beta1 * m[i] + c.rest1 * d);
+      v[i] = flush_subnormal(c.beta2 * v[i] + c.rest2 * d * d);
       T v_hat = v[i];
       if constexpr (AmsGrad) v_hat = v_max[i] = v_max[i] > v[i] ? v_max[i] : v[i];
       p[i] = p[i] - c.step_size * (m[i] / (std::sqrt(v_hat) * c.inverse_correction2_sqrt + c.eps));

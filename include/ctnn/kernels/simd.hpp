@@ -23,11 +23,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <type_traits>
 
 #include "../layers/activations.hpp"
 #include "gradient_source.hpp"
 #include "optimizer_constants.hpp"
+#include "subnormal.hpp"
 
 namespace ctnn::kernels::simd {
 
@@ -319,6 +321,12 @@ double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
 // at batch 1 (bench/RESULTS.md).
 
 namespace detail {
+/// flush_subnormal of each lane (kernels/subnormal.hpp): zero where |v| < the smallest normal.
+template <class D, class V>
+CTNN_INLINE V flush_subnormal(D d, V v) noexcept {
+  using T = hn::TFromD<D>;
+  return hn::IfThenZeroElse(hn::Abs(v) < hn::Set(d, std::numeric_limits<T>::min()), v);
+}
 /// Row r of a gradient as a function of the column: a load, or a broadcast times a load.
 template <class D, class T>
 CTNN_INLINE auto gradient_row(D d, const stored_gradient<T>& g, std::size_t r, std::size_t width) noexcept {
@@ -348,7 +356,7 @@ double sgd_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT b, std
       auto pv = hn::Load(d, p + i), dv = gradient(o);
       if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
       if (c.momentum != T(0)) {
-        const auto bv = c.first_step ? dv : hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Mul(keep, dv));
+        const auto bv = detail::flush_subnormal(d, c.first_step ? dv : hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Mul(keep, dv)));
         hn::Store(bv, d, b + i);
         dv = c.nesterov ? hn::Add(dv, hn::Mul(mu, bv)) : bv;
       }
@@ -375,18 +383,18 @@ double rmsprop_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT s,
       const auto pv = hn::Load(d, p + i);
       auto dv = gradient(o);
       if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
-      const auto sv = hn::Add(hn::Mul(alpha, hn::Load(d, s + i)), hn::Mul(hn::Mul(rest, dv), dv));
+      const auto sv = detail::flush_subnormal(d, hn::Add(hn::Mul(alpha, hn::Load(d, s + i)), hn::Mul(hn::Mul(rest, dv), dv)));
       hn::Store(sv, d, s + i);
       auto denom = hn::Sqrt(sv);
       if (c.centered) {
-        const auto av = hn::Add(hn::Mul(alpha, hn::Load(d, a + i)), hn::Mul(rest, dv));
+        const auto av = detail::flush_subnormal(d, hn::Add(hn::Mul(alpha, hn::Load(d, a + i)), hn::Mul(rest, dv)));
         hn::Store(av, d, a + i);
         denom = hn::Sqrt(hn::Sub(sv, hn::Mul(av, av)));
       }
       denom = hn::Add(denom, eps);
       vec<T> update;
       if (c.momentum > T(0)) {
-        const auto bv = hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Div(dv, denom));
+        const auto bv = detail::flush_subnormal(d, hn::Add(hn::Mul(mu, hn::Load(d, b + i)), hn::Div(dv, denom)));
         hn::Store(bv, d, b + i);
         update = hn::Mul(lr, bv);
       } else {
@@ -420,8 +428,8 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
       } else {
         if (c.weight_decay != T(0)) dv = hn::Add(dv, hn::Mul(wd, pv));
       }
-      const auto mv = hn::Add(hn::Mul(beta1, hn::Load(d, m + i)), hn::Mul(rest1, dv));
-      const auto vv = hn::Add(hn::Mul(beta2, hn::Load(d, v + i)), hn::Mul(hn::Mul(rest2, dv), dv));
+      const auto mv = detail::flush_subnormal(d, hn::Add(hn::Mul(beta1, hn::Load(d, m + i)), hn::Mul(rest1, dv)));
+      const auto vv = detail::flush_subnormal(d, hn::Add(hn::Mul(beta2, hn::Load(d, v + i)), hn::Mul(hn::Mul(rest2, dv), dv)));
       hn::Store(mv, d, m + i);
       hn::Store(vv, d, v + i);
       auto v_hat = vv;
