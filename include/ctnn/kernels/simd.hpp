@@ -115,6 +115,21 @@ CTNN_INLINE V derivative_from_output(D d, V y) noexcept {
 
 namespace detail {
 
+/// Whether batch-1 GEMVs over L2-resident weights prefetch them (gemm_block). The same code
+/// measured opposite ways on two AVX-512 machines: on AMD Zen 5, prefetcht0 12 KiB ahead cut
+/// L's inference from 2.54 to 2.18 us; on Intel Skylake-SP it raised it from 6.0 to 7.9-8.4 us
+/// at every distance tried (2, 4 and 12 KiB), its L2 streamer already being ahead
+/// (bench/RESULTS.md). So x86 cores prefetch when the vendor is AMD, read once at start-up;
+/// other architectures keep the prefetch (Highway makes it a no-op where there is none).
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+inline const bool prefetch_weights = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_is("amd") != 0;
+}();
+#else
+inline constexpr bool prefetch_weights = true;
+#endif
+
 /// One R x C block of gemm_bcast: R rows, C output vectors, Split interleaved reductions.
 template <class Act, std::size_t R, std::size_t C, std::size_t Split, std::size_t K, std::size_t ARow,
           std::size_t ACol, std::size_t Stride, class T>
@@ -126,7 +141,7 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   // Batch 1 through more than 64 KiB of weights in rows of at most 512 bytes: the weights
   // stream from L2, and loading them into L1 12 KiB ahead cut L's inference from 2.54 to
   // 2.18 us on Zen 5; W's 1 KiB rows, read from L3, became slower (7.9 -> 8.7 us), so wider
-  // rows are left to the hardware prefetcher (bench/RESULTS.md).
+  // rows are left to the hardware prefetcher (bench/RESULTS.md). Where prefetch_weights.
   constexpr std::size_t row_bytes = C * N * sizeof(T);
   constexpr std::size_t prefetch_rows =
       R == 1 && K * Stride * sizeof(T) > 64 * 1024 && row_bytes <= 512 ? 12 * 1024 / row_bytes : 0;
@@ -139,7 +154,7 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   for (std::size_t k = 0; k < main_k; k += Split) {
     for (std::size_t s = 0; s < Split; ++s) {
       if constexpr (prefetch_rows != 0)
-        if (k + s + prefetch_rows < K)
+        if (prefetch_weights && k + s + prefetch_rows < K)
           for (std::size_t j = 0; j < row_bytes; j += 64)
             hwy::Prefetch(reinterpret_cast<const char*>(b + (k + s + prefetch_rows) * Stride) + j);
       vec<T> w[C];
