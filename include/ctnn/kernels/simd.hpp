@@ -121,6 +121,8 @@ namespace detail {
 /// at every distance tried (2, 4 and 12 KiB), its L2 streamer already being ahead
 /// (bench/RESULTS.md). So x86 cores prefetch when the vendor is AMD, read once at start-up;
 /// other architectures keep the prefetch (Highway makes it a no-op where there is none).
+/// An inference run by another translation unit's static initializer before this one's may
+/// read it as false: that inference only goes without the prefetch.
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 inline const bool prefetch_weights = [] {
   __builtin_cpu_init();
