@@ -14,7 +14,6 @@
 // PyTorch's defaults), which the PyTorch reference tests confirm.
 #pragma once
 
-#include <cmath>
 #include <limits>
 
 namespace ctnn::kernels {
