@@ -22,7 +22,13 @@ long count_allocations(F&& f) {
 }
 }  // namespace test_support
 
-#if defined(__SANITIZE_ADDRESS__)
+// GCC says __SANITIZE_ADDRESS__; clang 14 only __has_feature(address_sanitizer).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_SUPPORT_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(TEST_SUPPORT_UNDER_ASAN)
 #define TEST_SUPPORT_COUNTS_MALLOC 0
 namespace test_support {
 inline void* raw_malloc(std::size_t n) { return std::malloc(n); }
