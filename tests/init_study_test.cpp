@@ -13,8 +13,6 @@
 using namespace init_study;
 
 namespace {
-constexpr std::size_t depth = 20;
-
 double first_over_last(const result& r) { return r.gradient_norms.front() / r.gradient_norms.back(); }
 double spread(const result& r) {
   const auto [lo, hi] = std::minmax_element(r.gradient_norms.begin(), r.gradient_norms.end());
@@ -59,7 +57,7 @@ BOOST_AUTO_TEST_CASE(tanh_keeps_its_gradients_with_xavier_or_orthogonal) {
 // (tanh) to 1e-20 (sigmoid) of its last layer's gradient; every residual block keeps at least
 // 1e-3 of it, and the tanh blocks stay within a factor of 10 of each other.
 BOOST_AUTO_TEST_CASE(skip_connections_keep_the_gradients_of_deep_networks) {
-  constexpr std::size_t deep = 32;
+  constexpr std::size_t deep = residual_depth;
   auto check = [](const char* name, const result& plain, const result& residual) {
     BOOST_TEST_MESSAGE(name << ": first/last plain " << first_over_last(plain) << ", residual " << first_over_last(residual)
                             << "; residual spread " << spread(residual));

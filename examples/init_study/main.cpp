@@ -20,7 +20,7 @@
 
 namespace {
 
-constexpr std::size_t depth = 20, residual_depth = 32;
+using init_study::depth, init_study::residual_depth;
 
 struct output {
   std::FILE* gradients;

@@ -20,6 +20,8 @@
 namespace init_study {
 
 inline constexpr std::size_t width = 64, classes = 10, batch = 64;
+/// Hidden layers of the plain study, and of the study with skip connections.
+inline constexpr std::size_t depth = 20, residual_depth = 32;
 
 /// The initializers compared (the weight scheme; biases start at zero).
 enum class init_kind { uniform, xavier, he, orthogonal };
@@ -172,5 +174,17 @@ template <class Act, std::size_t Depth>
 result run_residual(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
   return run_network<Act, residual_network<Act, Depth>>(kind, steps, seed);
 }
+
+/// The configurations examples/init_study and tests/init_study_test.cpp run, compiled once in
+/// study.cpp: each deep trainer is seconds of compile time, and compiling them into both
+/// executables cost the native test build 118 s of compiler time.
+#define INIT_STUDY_INSTANCES(PREFIX, Act)                                                     \
+  PREFIX template result run<Act, false, depth>(init_kind, std::size_t, std::uint64_t);          \
+  PREFIX template result run<Act, true, depth>(init_kind, std::size_t, std::uint64_t);           \
+  PREFIX template result run<Act, false, residual_depth>(init_kind, std::size_t, std::uint64_t); \
+  PREFIX template result run_residual<Act, residual_depth>(init_kind, std::size_t, std::uint64_t);
+INIT_STUDY_INSTANCES(extern, ctnn::sigmoid)
+INIT_STUDY_INSTANCES(extern, ctnn::tanh)
+INIT_STUDY_INSTANCES(extern, ctnn::relu)
 
 }  // namespace init_study
