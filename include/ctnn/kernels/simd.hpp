@@ -43,17 +43,21 @@ using vec = hn::Vec<tag<T>>;
 /// Architectural vector registers: 32 with AVX-512, 16 otherwise; bounds the block size.
 inline constexpr std::size_t vector_registers = (HWY_TARGET <= HWY_AVX3) ? 32 : 16;
 
-/// tanh of a vector. float: the 13/6 rational approximation Eigen uses (generic_fast_tanh_float)
-/// on an argument clamped to +-7.905, one division and no exp; Highway's Expm1-based Tanh made
-/// S's inference 41.5 ns against 26.0 ns with this (bench/RESULTS.md). Max abs error over
-/// [-20, 20] is checked against 5e-7 by tests/activations_test.cpp. double: Highway's Tanh.
+/// tanh of a vector. float: the 13/6 rational approximation Eigen uses (generic_fast_tanh_float),
+/// one division and no exp; Highway's Expm1-based Tanh made S's inference 41.5 ns against 26.0
+/// ns with this (bench/RESULTS.md). Max abs error over [-20, 20] is checked against 5e-7 by
+/// tests/activations_test.cpp. double: Highway's Tanh.
 template <class D, class V>
 CTNN_INLINE V tanh(D d, V v) noexcept {
   using T = hn::TFromD<D>;
   if constexpr (std::is_same_v<T, float>) {
-    // Estrin's scheme in y = x^2 (Horner's chain of six dependent FMAs is four deep here): at
-    // batch 1 a layer waits for its activation, so tanh's latency is on S's critical path.
-    const auto x = hn::Min(hn::Max(v, hn::Set(d, -7.90531110763549805f)), hn::Set(d, 7.90531110763549805f));
+    // At batch 1 a layer waits for its activation, so tanh's latency is on S's critical path:
+    // Estrin's scheme in y = x^2 (Horner's chain of six dependent FMAs is four deep here); the
+    // division x / q starts as soon as q is ready, in parallel with the numerator; and instead
+    // of clamping the argument first (two more dependent steps), |x| >= 7.9053 is answered +-1
+    // by a select at the end (tanh is 1 - 2.7e-7 there, and the rational form overflows for
+    // large x).
+    const auto x = v;
     const auto y = hn::Mul(x, x);
     const auto y2 = hn::Mul(y, y);
     const auto y4 = hn::Mul(y2, y2);
@@ -62,14 +66,17 @@ CTNN_INLINE V tanh(D d, V v) noexcept {
     const auto p45 = hn::MulAdd(y, hn::Set(d, 2.00018790482477e-13f), hn::Set(d, -8.60467152213735e-11f));
     const auto p0123 = hn::MulAdd(y2, p23, p01);
     const auto p456 = hn::MulAdd(y2, hn::Set(d, -2.76076847742355e-16f), p45);
-    const auto p = hn::Mul(x, hn::MulAdd(y4, p456, p0123));
+    const auto p = hn::MulAdd(y4, p456, p0123);
     const auto q01 = hn::MulAdd(y, hn::Set(d, 2.26843463243900e-03f), hn::Set(d, 4.89352518554385e-03f));
     const auto q23 = hn::MulAdd(y, hn::Set(d, 1.19825839466702e-06f), hn::Set(d, 1.18534705686654e-04f));
     const auto q = hn::MulAdd(y2, q23, q01);
+    const auto ratio = hn::Mul(p, hn::Div(x, q));
+    const auto magnitude = hn::Abs(v);
+    const auto saturated = hn::IfThenElse(magnitude >= hn::Set(d, 7.90531110763549805f), hn::CopySign(hn::Set(d, 1.0f), v), ratio);
     // Below 0.0004, tanh(x) = x to float precision and the rational form loses relative accuracy.
-    // Written as "not >=" so that a NaN, which the clamp above may turn into a number, is
-    // returned as it came: a NaN input must stay visible to the trainer's finiteness check.
-    return hn::IfThenElse(hn::Not(hn::Abs(v) >= hn::Set(d, 0.0004f)), v, hn::Div(p, q));
+    // Written as "not >=" so that a NaN (which the comparisons above do not catch) is returned
+    // as it came: a NaN input must stay visible to the trainer's finiteness check.
+    return hn::IfThenElse(hn::Not(magnitude >= hn::Set(d, 0.0004f)), v, saturated);
   } else {
     return hn::Tanh(d, v);
   }
