@@ -24,15 +24,20 @@ cross_dirs=""
 
 configure() {  # name, meson options...
   dir="$out/$1"; shift
+  # A build directory keeps the compiler it was set up with: one set up with another compiler
+  # than its variant's now (the sanitizer variant was GCC's) is set up afresh.
+  if [ -n "$compiler" ] && [ -f "$dir/build.ninja" ] && ! grep -q "command = $compiler " "$dir/build.ninja"; then
+    rm -rf "$dir"
+  fi
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
   else
-    mkdir -p "$out" && CXX=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+    mkdir -p "$out" && env ${compiler:+CXX=$compiler} meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
   fi || { echo "meson setup $dir failed:"; tail -20 "$dir.setup.log"; return 1; }
 }
 
 for v in $variants; do
-  compiler=c++
+  compiler=c++  # the host compiler; the cross variants take theirs from their cross file
   case $v in
     native)      set -- -Dsimd=native -Dexamples=true -Dbench=enabled ;;
     # The kernel back-end variants build at -O2 (the native one at the release default, -O3):
@@ -49,8 +54,8 @@ for v in $variants; do
     sanitize)    compiler=clang++-14
                  set -- -Dsimd=native -Dexamples=false -Dbench=disabled -Db_sanitize=address,undefined \
                         -Doptimization=1 -Ddebug=false -Dcpp_args=-g1 ;;
-    cortex-m4f)  set -- --cross-file cross/cortex-m4f.ini; cross_dirs="$cross_dirs $out/$v" ;;
-    cortex-m3)   set -- --cross-file cross/cortex-m3.ini; cross_dirs="$cross_dirs $out/$v" ;;
+    cortex-m4f)  compiler=; set -- --cross-file cross/cortex-m4f.ini; cross_dirs="$cross_dirs $out/$v" ;;
+    cortex-m3)   compiler=; set -- --cross-file cross/cortex-m3.ini; cross_dirs="$cross_dirs $out/$v" ;;
     *) echo "unknown variant $v"; exit 2 ;;
   esac
   dir="$out/$v"
