@@ -82,3 +82,19 @@ BOOST_AUTO_TEST_CASE(nan_propagates) {
   ctnn::kernels::active::activation_forward<ctnn::sigmoid, 64>(x, y);
   for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "sigmoid at " << i);
 }
+
+// Past the rational approximation's range (tanh answers |x| >= 7.9053 with a select, and its
+// polynomial overflows for large x), up to infinity: +-1, sigmoid 0 and 1, never a NaN.
+BOOST_AUTO_TEST_CASE(saturates_up_to_infinity) {
+  constexpr float magnitudes[] = {7.9053f, 8.0f, 20.5f, 1e5f, 1e9f, 1e20f, std::numeric_limits<float>::max(),
+                                  std::numeric_limits<float>::infinity()};
+  alignas(64) float x[64], y[64];
+  for (int i = 0; i < 64; ++i) x[i] = (i % 2 ? -1.0f : 1.0f) * magnitudes[(i / 2) % 8];
+  ctnn::kernels::active::activation_forward<ctnn::tanh, 64>(x, y);
+  for (int i = 0; i < 64; ++i)
+    BOOST_TEST(std::abs(double(y[i]) - (x[i] > 0 ? 1.0 : -1.0)) <= 5e-7, "tanh(" << x[i] << ") = " << y[i]);
+  ctnn::kernels::active::activation_forward<ctnn::sigmoid, 64>(x, y);
+  for (int i = 0; i < 64; ++i)
+    if (std::abs(x[i]) >= 20)
+      BOOST_TEST(std::abs(double(y[i]) - (x[i] > 0 ? 1.0 : 0.0)) <= 5e-7, "sigmoid(" << x[i] << ") = " << y[i]);
+}
