@@ -32,12 +32,12 @@ configure() {  # name, meson options...
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
   else
-    mkdir -p "$out" && env ${compiler:+CXX=$compiler} meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+    mkdir -p "$out" && env ${compiler:+"CXX=$compiler"} meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
   fi || { echo "meson setup $dir failed:"; tail -20 "$dir.setup.log"; return 1; }
 }
 
 for v in $variants; do
-  compiler=c++  # the host compiler; the cross variants take theirs from their cross file
+  compiler=${CXX:-c++}  # the host compiler; the cross variants take theirs from their cross file
   case $v in
     native)      set -- -Dsimd=native -Dexamples=true -Dbench=enabled ;;
     # The kernel back-end variants build at -O2 (the native one at the release default, -O3):

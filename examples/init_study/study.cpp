@@ -2,7 +2,5 @@
 #include "study.hpp"
 
 namespace init_study {
-INIT_STUDY_INSTANCES(, ctnn::sigmoid)
-INIT_STUDY_INSTANCES(, ctnn::tanh)
-INIT_STUDY_INSTANCES(, ctnn::relu)
+INIT_STUDY_INSTANCES()
 }  // namespace init_study

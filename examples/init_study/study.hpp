@@ -178,13 +178,15 @@ result run_residual(init_kind kind, std::size_t steps, std::uint64_t seed = 1) {
 /// The configurations examples/init_study and tests/init_study_test.cpp run, compiled once in
 /// study.cpp: each deep trainer is seconds of compile time, and compiling them into both
 /// executables cost the native test build 118 s of compiler time.
-#define INIT_STUDY_INSTANCES(PREFIX, Act)                                                     \
+#define INIT_STUDY_INSTANCES_OF(PREFIX, Act)                                                  \
   PREFIX template result run<Act, false, depth>(init_kind, std::size_t, std::uint64_t);          \
   PREFIX template result run<Act, true, depth>(init_kind, std::size_t, std::uint64_t);           \
   PREFIX template result run<Act, false, residual_depth>(init_kind, std::size_t, std::uint64_t); \
   PREFIX template result run_residual<Act, residual_depth>(init_kind, std::size_t, std::uint64_t);
-INIT_STUDY_INSTANCES(extern, ctnn::sigmoid)
-INIT_STUDY_INSTANCES(extern, ctnn::tanh)
-INIT_STUDY_INSTANCES(extern, ctnn::relu)
+#define INIT_STUDY_INSTANCES(PREFIX)                \
+  INIT_STUDY_INSTANCES_OF(PREFIX, ctnn::sigmoid)    \
+  INIT_STUDY_INSTANCES_OF(PREFIX, ctnn::tanh)       \
+  INIT_STUDY_INSTANCES_OF(PREFIX, ctnn::relu)
+INIT_STUDY_INSTANCES(extern)
 
 }  // namespace init_study

@@ -48,7 +48,7 @@ inline constexpr std::size_t vector_registers = (HWY_TARGET <= HWY_AVX3) ? 32 : 
 /// ns with this (bench/RESULTS.md). Max abs error over [-20, 20] is checked against 5e-7 by
 /// tests/activations_test.cpp. double: Highway's Tanh.
 template <class D, class V>
-CTNN_INLINE V tanh(D d, V v) noexcept {
+CTNN_INLINE V tanh(D d, V x) noexcept {
   using T = hn::TFromD<D>;
   if constexpr (std::is_same_v<T, float>) {
     // At batch 1 a layer waits for its activation, so tanh's latency is on S's critical path:
@@ -57,7 +57,6 @@ CTNN_INLINE V tanh(D d, V v) noexcept {
     // of clamping the argument first (two more dependent steps), |x| >= 7.9053 is answered +-1
     // by a select at the end (tanh is 1 - 2.7e-7 there, and the rational form overflows for
     // large x).
-    const auto x = v;
     const auto y = hn::Mul(x, x);
     const auto y2 = hn::Mul(y, y);
     const auto y4 = hn::Mul(y2, y2);
@@ -71,14 +70,14 @@ CTNN_INLINE V tanh(D d, V v) noexcept {
     const auto q23 = hn::MulAdd(y, hn::Set(d, 1.19825839466702e-06f), hn::Set(d, 1.18534705686654e-04f));
     const auto q = hn::MulAdd(y2, q23, q01);
     const auto ratio = hn::Mul(p, hn::Div(x, q));
-    const auto magnitude = hn::Abs(v);
-    const auto saturated = hn::IfThenElse(magnitude >= hn::Set(d, 7.90531110763549805f), hn::CopySign(hn::Set(d, 1.0f), v), ratio);
+    const auto magnitude = hn::Abs(x);
+    const auto saturated = hn::IfThenElse(magnitude >= hn::Set(d, 7.90531110763549805f), hn::CopySign(hn::Set(d, 1.0f), x), ratio);
     // Below 0.0004, tanh(x) = x to float precision and the rational form loses relative accuracy.
     // Written as "not >=" so that a NaN (which the comparisons above do not catch) is returned
     // as it came: a NaN input must stay visible to the trainer's finiteness check.
-    return hn::IfThenElse(hn::Not(magnitude >= hn::Set(d, 0.0004f)), v, saturated);
+    return hn::IfThenElse(hn::Not(magnitude >= hn::Set(d, 0.0004f)), x, saturated);
   } else {
-    return hn::Tanh(d, v);
+    return hn::Tanh(d, x);
   }
 }
 
