@@ -1,4 +1,10 @@
-// ctnn/kernels/simd.hpp - Highway kernels (static dispatch), same contracts as kernels/scalar.hpp.
+// ctnn/kernels/simd.hpp - Highway kernels, same contracts as kernels/scalar.hpp, in
+// ctnn::kernels::HWY_NAMESPACE (N_AVX3, N_AVX2, ...; kernels.hpp names the static target's `simd`).
+//
+// Under dynamic dispatch hwy/foreach_target.h includes this file once per target
+// (kernels/kernels.hpp), so it has a guard toggled by HWY_TARGET_TOGGLE instead of #pragma once
+// (Highway's pattern for per-target headers) and each pass registers its entry points as
+// target_kernels<HWY_TARGET>, from which kernels/dispatch.hpp builds its tables.
 //
 // Why the shapes: batch-1 inference is a matrix-vector product, batched training a GEMM. Both
 // run through one register-blocked "broadcast-FMA" micro-kernel on the transposed weight layout
@@ -12,17 +18,13 @@
 // accumulator), the reduction is split across independent accumulator sets that are summed at
 // the end: eight chains cover two FMA pipes of 4-cycle latency (Zen 4/5, Intel since Skylake);
 // with four, M's 64-wide layers left one pipe idle (114 -> 89 ns, bench/RESULTS.md).
-#pragma once
-
 #include "../config.hpp"
 
 #if !defined(CTNN_PURE_SCALAR)
 
-#include <hwy/cache_control.h>
-#include <hwy/contrib/math/math-inl.h>
-
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -31,7 +33,26 @@
 #include "optimizer_constants.hpp"
 #include "subnormal.hpp"
 
-namespace ctnn::kernels::simd {
+// Per target (each has its own guard toggled the same way).
+#include <hwy/highway.h>
+#include <hwy/cache_control.h>
+#include <hwy/contrib/math/math-inl.h>
+
+namespace ctnn::kernels {
+/// The kernel entry points compiled for one Highway target (HWY_AVX2, ...), as pointers.
+template <std::int64_t Target>
+struct target_kernels;
+}  // namespace ctnn::kernels
+
+#if defined(CTNN_KERNELS_SIMD_HPP_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CTNN_KERNELS_SIMD_HPP_
+#undef CTNN_KERNELS_SIMD_HPP_
+#else
+#define CTNN_KERNELS_SIMD_HPP_
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace ctnn::kernels::HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -39,6 +60,10 @@ template <class T>
 using tag = hn::ScalableTag<T>;
 template <class T>
 using vec = hn::Vec<tag<T>>;
+/// Lanes of this target's vector: the kernels' step. It divides the rows' padding, simd_lanes
+/// (config.hpp), which under dynamic dispatch is the widest target's.
+template <class T>
+inline constexpr std::size_t lanes = hn::MaxLanes(tag<T>());
 
 /// Architectural vector registers: 32 with AVX-512, 16 otherwise; bounds the block size.
 inline constexpr std::size_t vector_registers = (HWY_TARGET <= HWY_AVX3) ? 32 : 16;
@@ -144,7 +169,7 @@ template <class Act, std::size_t R, std::size_t C, std::size_t Split, std::size_
 CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, const T* CTNN_RESTRICT init,
                             T* CTNN_RESTRICT c) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   vec<T> acc[Split][R][C];
   // Batch 1 through more than 64 KiB of weights in rows of at most 512 bytes: the weights
   // stream from L2, and loading them into L1 12 KiB ahead cut L's inference from 2.54 to
@@ -200,7 +225,7 @@ constexpr std::size_t split_for(std::size_t r, std::size_t c, std::size_t k) noe
 template <class Act, std::size_t R, std::size_t C, std::size_t K, std::size_t ARow, std::size_t ACol,
           std::size_t Stride, class T>
 CTNN_INLINE void gemm_row_block(const T* a, const T* b, const T* init, T* c) noexcept {
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   constexpr std::size_t V = Stride / N;
   constexpr std::size_t full = V / C * C;
   for (std::size_t j = 0; j < full; j += C)
@@ -216,7 +241,7 @@ CTNN_INLINE void gemm_row_block(const T* a, const T* b, const T* init, T* c) noe
 /// c[r][j] = act(init[j] + sum_k a[r*ARow + k*ACol] * b[k][j]); see kernels/scalar.hpp.
 template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride, class T>
 void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* c) noexcept {
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   static_assert(Stride % N == 0, "gemm_bcast: the output stride must be a whole number of vectors");
   constexpr std::size_t V = Stride / N;
   // Batch 1: with 32 vector registers, up to 16 accumulators across the outputs, so that a
@@ -256,7 +281,7 @@ CTNN_INLINE V sum_lanes_of_each([[maybe_unused]] D d, V (&v)[N]) noexcept {
 template <std::size_t Rows, std::size_t OutStride, class T>
 CTNN_INLINE void backward_input_block(const T* CTNN_RESTRICT dz, const T* CTNN_RESTRICT wt, T* CTNN_RESTRICT dx) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   vec<T> acc[N];
   for (std::size_t p = 0; p < N; ++p) acc[p] = hn::Zero(d);
   for (std::size_t o = 0; o < OutStride; o += N) {
@@ -272,7 +297,7 @@ CTNN_INLINE void backward_input_block(const T* CTNN_RESTRICT dz, const T* CTNN_R
 /// time in N accumulators (independent FMA chains), reduced into one vector store.
 template <std::size_t Batch, std::size_t In, std::size_t DXStride, std::size_t OutStride, class T>
 void dense_backward_input(const T* dz, const T* wt, T* dx) noexcept {
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   static_assert(OutStride % N == 0, "dense_backward_input: OutStride must be a whole number of vectors");
   static_assert(DXStride % N == 0, "dense_backward_input: the input gradient's rows must be padded");
   constexpr std::size_t full = In / N * N;
@@ -289,7 +314,7 @@ void dense_backward_input(const T* dz, const T* wt, T* dx) noexcept {
 template <std::size_t Rows, std::size_t Stride, class T>
 void column_sums(const T* CTNN_RESTRICT a, T* CTNN_RESTRICT out) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   static_assert(Stride % N == 0, "column_sums: Stride must be a whole number of vectors");
   for (std::size_t j = 0; j < Stride; j += N) {
     auto sum = hn::Zero(d);
@@ -302,7 +327,7 @@ void column_sums(const T* CTNN_RESTRICT a, T* CTNN_RESTRICT out) noexcept {
 template <class Act, std::size_t Count, class T>
 void activation_forward(const T* x, T* y) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   static_assert(Count % N == 0, "activation_forward: Count must be a whole number of vectors");
   for (std::size_t i = 0; i < Count; i += N) hn::Store(activate<Act>(d, hn::Load(d, x + i)), d, y + i);
 }
@@ -311,7 +336,7 @@ void activation_forward(const T* x, T* y) noexcept {
 template <class Act, std::size_t Count, class T>
 void activation_backward(const T* y, const T* dy, T* dx) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   static_assert(Count % N == 0, "activation_backward: Count must be a whole number of vectors");
   for (std::size_t i = 0; i < Count; i += N)
     hn::Store(hn::Mul(hn::Load(d, dy + i), derivative_from_output<Act>(d, hn::Load(d, y + i))), d, dx + i);
@@ -323,7 +348,7 @@ void activation_backward(const T* y, const T* dy, T* dx) noexcept {
 template <class T>
 double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   std::size_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
@@ -368,7 +393,7 @@ template <class T, class Gradient>
 double sgd_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT b, std::size_t rows, std::size_t width,
                   const sgd_constants<T>& c) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   const auto lr = hn::Set(d, c.learning_rate), mu = hn::Set(d, c.momentum), keep = hn::Set(d, c.keep),
              wd = hn::Set(d, c.weight_decay);
   auto moved = hn::Zero(d);
@@ -395,7 +420,7 @@ template <class T, class Gradient>
 double rmsprop_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT s, T* CTNN_RESTRICT b,
                       T* CTNN_RESTRICT a, std::size_t rows, std::size_t width, const rmsprop_constants<T>& c) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   const auto lr = hn::Set(d, c.learning_rate), alpha = hn::Set(d, c.alpha), rest = hn::Set(d, c.rest),
              eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay), mu = hn::Set(d, c.momentum);
   auto moved = hn::Zero(d);
@@ -434,7 +459,7 @@ template <bool Decoupled, bool AmsGrad, class T, class Gradient>
 double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T* CTNN_RESTRICT v,
                    T* CTNN_RESTRICT v_max, std::size_t rows, std::size_t width, const adam_constants<T>& c) noexcept {
   const tag<T> d;
-  constexpr std::size_t N = simd_lanes<T>;
+  constexpr std::size_t N = lanes<T>;
   const auto beta1 = hn::Set(d, c.beta1), beta2 = hn::Set(d, c.beta2), rest1 = hn::Set(d, c.rest1),
              rest2 = hn::Set(d, c.rest2), step_size = hn::Set(d, c.step_size),
              inverse_correction2_sqrt = hn::Set(d, c.inverse_correction2_sqrt), eps = hn::Set(d, c.eps), wd = hn::Set(d, c.weight_decay),
@@ -469,6 +494,32 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
   return double(hn::GetLane(hn::SumOfLanes(d, moved)));
 }
 
-}  // namespace ctnn::kernels::simd
+}  // namespace ctnn::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
 
+namespace ctnn::kernels {
+template <>
+struct target_kernels<HWY_TARGET> {
+  template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride, class T>
+  static constexpr auto gemm_bcast = &HWY_NAMESPACE::gemm_bcast<Act, M, K, ARow, ACol, Stride, T>;
+  template <std::size_t Batch, std::size_t In, std::size_t DXStride, std::size_t OutStride, class T>
+  static constexpr auto dense_backward_input = &HWY_NAMESPACE::dense_backward_input<Batch, In, DXStride, OutStride, T>;
+  template <std::size_t Rows, std::size_t Stride, class T>
+  static constexpr auto column_sums = &HWY_NAMESPACE::column_sums<Rows, Stride, T>;
+  template <class Act, std::size_t Count, class T>
+  static constexpr auto activation_forward = &HWY_NAMESPACE::activation_forward<Act, Count, T>;
+  template <class Act, std::size_t Count, class T>
+  static constexpr auto activation_backward = &HWY_NAMESPACE::activation_backward<Act, Count, T>;
+  template <class T>
+  static constexpr auto sum_of_squares = &HWY_NAMESPACE::sum_of_squares<T>;
+  template <class T, class Gradient>
+  static constexpr auto sgd_update = &HWY_NAMESPACE::sgd_update<T, Gradient>;
+  template <class T, class Gradient>
+  static constexpr auto rmsprop_update = &HWY_NAMESPACE::rmsprop_update<T, Gradient>;
+  template <bool Decoupled, bool AmsGrad, class T, class Gradient>
+  static constexpr auto adam_update = &HWY_NAMESPACE::adam_update<Decoupled, AmsGrad, T, Gradient>;
+};
+}  // namespace ctnn::kernels
+
+#endif  // per-target guard
 #endif  // !CTNN_PURE_SCALAR
