@@ -3,7 +3,8 @@
 # ends with the line `N passed, N failed, N skipped` computed from Meson's test logs.
 #
 # Variants (one build directory each under build-tests/):
-#   native       -march=native (AVX3_DL on this machine): unit tests, examples, benchmarks
+#   native       -march=native (AVX3_DL on this machine): unit tests, examples, benchmarks;
+#                and tests/dispatch_test.cpp, built without -march, under every x86 target
 #   avx2         -march=haswell: the AVX2 kernels (this and the next two at -O2)
 #   baseline     no -march: Highway's SCALAR target
 #   pure-scalar  CTNN_PURE_SCALAR: no Highway at all
