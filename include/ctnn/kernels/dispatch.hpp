@@ -19,6 +19,9 @@
 #include <hwy/highway.h>
 
 #include "../config.hpp"
+#include "optimizer_constants.hpp"
+// target_kernels<Target> come from kernels/simd.hpp's per-target passes, which kernels/kernels.hpp
+// runs before including this header (simd.hpp cannot be included again from here).
 
 namespace ctnn::kernels::dispatched {
 namespace detail {
