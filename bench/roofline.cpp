@@ -20,8 +20,6 @@
 //     parameter), plain SGD reads p, g and writes p (12 bytes), plus the batch's inputs.
 // The bounds ignore latency: a 4-16-16-2 network at batch 1 is a chain of dependent layers
 // and will not reach its throughput bound; the ratio says how far from the machine it runs.
-#include <hwy/highway.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -33,6 +31,7 @@
 #include <vector>
 
 #include <ctnn/ctnn.hpp>
+#include <hwy/highway.h>  // after ctnn: a dynamic-dispatch build must include ctnn first
 #include <reference_networks.hpp>
 
 #include "common.hpp"

@@ -24,22 +24,34 @@ using namespace kernel_checks;
 
 namespace {
 
-/// Runs body() under each supported and compiled target, forced; then restores the CPU's choice.
+/// Forces one target for its lifetime, then gives the choice back to the CPU (also when a
+/// failed BOOST_TEST_REQUIRE leaves the test case early).
+struct forced_target {
+  explicit forced_target(std::int64_t target) {
+    hwy::SetSupportedTargetsForTest(target);
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+  }
+  ~forced_target() {
+    hwy::SetSupportedTargetsForTest(0);
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+  }
+  forced_target(const forced_target&) = delete;
+  forced_target& operator=(const forced_target&) = delete;
+};
+
+/// Runs body() under each supported and compiled target, forced.
 template <class Body>
 void for_each_target(Body body) {
   const std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
   BOOST_TEST_REQUIRE(targets.size() >= 2, "fewer than two targets to dispatch to: was this built with -march?");
   for (const std::int64_t target : targets) {
-    hwy::SetSupportedTargetsForTest(target);
-    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    const forced_target forced{target};
     BOOST_TEST_CONTEXT("target " << hwy::TargetName(target)) {
       BOOST_TEST(under_test::chosen_target() == target);
       BOOST_TEST(std::string(ctnn::kernel_backend()) == hwy::TargetName(target));
       body();
     }
   }
-  hwy::SetSupportedTargetsForTest(0);
-  hwy::GetChosenTarget().Update(hwy::SupportedTargets());
 }
 
 }  // namespace

@@ -35,43 +35,51 @@ constexpr std::size_t table_index(std::int64_t target) noexcept {
                      (HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS));
 }
 
-template <std::int64_t Target, class Fn, class Entry>
+template <std::int64_t Targets, std::int64_t Target, class Fn, class Entry>
 constexpr void register_target(std::array<Fn, table_size>& table, Entry entry) noexcept {
-  if constexpr ((HWY_TARGETS & Target) != 0) table[table_index(Target)] = entry.template operator()<Target>();
+  if constexpr ((Targets & Target) != 0) table[table_index(Target)] = entry.template operator()<Target>();
 }
 
 /// The table of one kernel instantiation: `entry.operator()<Target>()` for every compiled target.
-template <class Fn, class Entry, std::size_t... Bit>
+template <std::int64_t Targets, class Fn, class Entry, std::size_t... Bit>
 constexpr std::array<Fn, table_size> make_table(Entry entry, std::index_sequence<Bit...>) noexcept {
   std::array<Fn, table_size> table{};
-  (register_target<(std::int64_t{1} << Bit)>(table, entry), ...);
+  (register_target<Targets, (std::int64_t{1} << Bit)>(table, entry), ...);
   // Highway's fallback when neither SCALAR nor EMU128 was compiled (a -march above x86-64).
   if (table.back() == nullptr) table.back() = entry.template operator()<HWY_STATIC_TARGET>();
   return table;
 }
 
-/// Index of the chosen target in every table; chooses (CPUID, once) on the first call.
-inline std::size_t chosen_index() noexcept {
+/// Index of the chosen target in every table; chooses (CPUID, once) on the first call. Read
+/// once: a second read could see a choice reset in between (index 0, no function there).
+/// `Targets` (this translation unit's HWY_TARGETS) keeps translation units compiled with
+/// different target sets (HWY_DISABLED_TARGETS, HWY_WANT_AVX3_DL) from sharing one table.
+template <std::int64_t Targets>
+std::size_t chosen_index() noexcept {
   static hwy::ChosenTarget& chosen = hwy::GetChosenTarget();
-  if (!chosen.IsInitialized()) [[unlikely]] chosen.Update(hwy::SupportedTargets());
-  return chosen.GetIndex();
+  std::size_t index = chosen.GetIndex();
+  if (index == 0) [[unlikely]] {
+    chosen.Update(hwy::SupportedTargets());
+    index = chosen.GetIndex();
+  }
+  return index;
 }
 
 /// Calls the chosen target's instantiation of a kernel. `entry` is a captureless lambda
 /// template mapping a target to its function pointer (target_kernels<Target>::...).
-template <class Entry, class... Args>
+template <std::int64_t Targets, class Entry, class... Args>
 CTNN_INLINE auto call(Entry entry, Args&&... args) noexcept {
   using function = decltype(entry.template operator()<HWY_STATIC_TARGET>());
   static constexpr std::array<function, table_size> table =
-      make_table<function>(entry, std::make_index_sequence<63>{});
-  return table[chosen_index()](std::forward<Args>(args)...);
+      make_table<Targets, function>(entry, std::make_index_sequence<63>{});
+  return table[chosen_index<Targets>()](std::forward<Args>(args)...);
 }
 
 }  // namespace detail
 
 /// The Highway target the kernels run on (HWY_AVX3, HWY_AVX2, ...), for reports.
 inline std::int64_t chosen_target() noexcept {
-  const std::size_t index = detail::chosen_index();
+  const std::size_t index = detail::chosen_index<HWY_TARGETS>();
   if (index == detail::table_size - 1) {
     if constexpr ((HWY_TARGETS & HWY_EMU128) != 0) return HWY_EMU128;
     if constexpr ((HWY_TARGETS & HWY_SCALAR) != 0) return HWY_SCALAR;
@@ -84,53 +92,53 @@ inline std::int64_t chosen_target() noexcept {
 
 template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride, class T>
 void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* c) noexcept {
-  detail::call([]<std::int64_t X> { return target_kernels<X>::template gemm_bcast<Act, M, K, ARow, ACol, Stride, T>; },
+  detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template gemm_bcast<Act, M, K, ARow, ACol, Stride, T>; },
                a, b, init, c);
 }
 
 template <std::size_t Batch, std::size_t In, std::size_t DXStride, std::size_t OutStride, class T>
 void dense_backward_input(const T* dz, const T* wt, T* dx) noexcept {
-  detail::call([]<std::int64_t X> { return target_kernels<X>::template dense_backward_input<Batch, In, DXStride, OutStride, T>; },
+  detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template dense_backward_input<Batch, In, DXStride, OutStride, T>; },
                dz, wt, dx);
 }
 
 template <std::size_t Rows, std::size_t Stride, class T>
 void column_sums(const T* a, T* out) noexcept {
-  detail::call([]<std::int64_t X> { return target_kernels<X>::template column_sums<Rows, Stride, T>; }, a, out);
+  detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template column_sums<Rows, Stride, T>; }, a, out);
 }
 
 template <class Act, std::size_t Count, class T>
 void activation_forward(const T* x, T* y) noexcept {
-  detail::call([]<std::int64_t X> { return target_kernels<X>::template activation_forward<Act, Count, T>; }, x, y);
+  detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template activation_forward<Act, Count, T>; }, x, y);
 }
 
 template <class Act, std::size_t Count, class T>
 void activation_backward(const T* y, const T* dy, T* dx) noexcept {
-  detail::call([]<std::int64_t X> { return target_kernels<X>::template activation_backward<Act, Count, T>; }, y, dy, dx);
+  detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template activation_backward<Act, Count, T>; }, y, dy, dx);
 }
 
 template <class T>
 double sum_of_squares(const T* x, std::size_t n) noexcept {
-  return detail::call([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares<T>; }, x, n);
+  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares<T>; }, x, n);
 }
 
 template <class T, class Gradient>
 double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t width, const sgd_constants<T>& c) noexcept {
-  return detail::call([]<std::int64_t X> { return target_kernels<X>::template sgd_update<T, Gradient>; },
+  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sgd_update<T, Gradient>; },
                       p, g, b, rows, width, c);
 }
 
 template <class T, class Gradient>
 double rmsprop_update(T* p, const Gradient& g, T* s, T* b, T* a, std::size_t rows, std::size_t width,
                       const rmsprop_constants<T>& c) noexcept {
-  return detail::call([]<std::int64_t X> { return target_kernels<X>::template rmsprop_update<T, Gradient>; },
+  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template rmsprop_update<T, Gradient>; },
                       p, g, s, b, a, rows, width, c);
 }
 
 template <bool Decoupled, bool AmsGrad, class T, class Gradient>
 double adam_update(T* p, const Gradient& g, T* m, T* v, T* v_max, std::size_t rows, std::size_t width,
                    const adam_constants<T>& c) noexcept {
-  return detail::call([]<std::int64_t X> { return target_kernels<X>::template adam_update<Decoupled, AmsGrad, T, Gradient>; },
+  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template adam_update<Decoupled, AmsGrad, T, Gradient>; },
                       p, g, m, v, v_max, rows, width, c);
 }
 

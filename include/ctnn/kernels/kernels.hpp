@@ -4,6 +4,9 @@
 #include "../config.hpp"
 #include "scalar.hpp"
 
+#if defined(CTNN_DYNAMIC_DISPATCH) && defined(HWY_HIGHWAY_INCLUDED)
+#error "ctnn with CTNN_DYNAMIC_DISPATCH: include ctnn's headers before <hwy/highway.h> (ctnn runs hwy/foreach_target.h, which must come first)"
+#endif
 #if defined(CTNN_DYNAMIC_DISPATCH)
 // Compiles kernels/simd.hpp once for every x86 target Highway can attain; the static target
 // (the build's -march) is compiled by the include below.
