@@ -49,3 +49,7 @@ cpu=$(awk '{ for (i = 1; i <= NF; ++i) if ($i == "cpu") { print $(i + 1); exit }
 awk -v w="$wall" -v m="$mb" -v c="$cpu" 'BEGIN {
   printf "target <= 4 s and <= 500 MB: wall %s (%.2f s), CPU %s (%.2f s), memory %s (%.0f MB)\n",
     w <= 4 ? "met" : "NOT met", w, c <= 4 ? "met" : "NOT met", c, m <= 500 ? "met" : "NOT met", m }'
+# For comparison (no target): the opt-in dynamic dispatch, no -march and the kernels compiled for
+# every x86 target (kernels/dispatch.hpp).
+flags="-std=c++20 -O2 -DCTNN_DYNAMIC_DISPATCH -Iinclude -Itests/support"
+measure "the same, dynamic dispatch" "" bench/compile_time_L.cpp
