@@ -6,7 +6,7 @@ set -eu
 packages="g++ meson ninja-build pkg-config libhwy-dev libboost-dev libboost-test-dev \
 libbenchmark-dev libeigen3-dev zlib1g-dev dataset-fashion-mnist \
 python3 python3-numpy python3-torch python3-matplotlib \
-gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm \
+gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm qemu-user \
 clang-14 libclang-rt-14-dev time libtorch-dev"
 
 missing=""
