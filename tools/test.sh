@@ -5,6 +5,7 @@
 # Variants (one build directory each under build-tests/):
 #   native       -march=native (AVX3_DL on this machine): unit tests, examples, benchmarks;
 #                and tests/dispatch_test.cpp, built without -march, under every x86 target
+#                this CPU has and, in qemu-user, as a Core 2, a Westmere and a Haswell
 #   avx2         -march=haswell: the AVX2 kernels (this and the next two at -O2)
 #   baseline     no -march: Highway's SCALAR target
 #   pure-scalar  CTNN_PURE_SCALAR: no Highway at all
