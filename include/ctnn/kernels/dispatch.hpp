@@ -40,13 +40,16 @@ constexpr void register_target(std::array<Fn, table_size>& table, Entry entry) n
   if constexpr ((Targets & Target) != 0) table[table_index(Target)] = entry.template operator()<Target>();
 }
 
-/// The table of one kernel instantiation: `entry.operator()<Target>()` for every compiled target.
-template <std::int64_t Targets, class Fn, class Entry, std::size_t... Bit>
-constexpr std::array<Fn, table_size> make_table(Entry entry, std::index_sequence<Bit...>) noexcept {
+/// `entry.operator()<Target>()` for every compiled target, at its index: one kernel
+/// instantiation's function pointers, or (chosen_target) the targets themselves.
+template <std::int64_t Targets, class Fn, class Entry>
+constexpr std::array<Fn, table_size> make_table(Entry entry) noexcept {
   std::array<Fn, table_size> table{};
-  (register_target<Targets, (std::int64_t{1} << Bit)>(table, entry), ...);
+  [&]<std::size_t... Bit>(std::index_sequence<Bit...>) {
+    (register_target<Targets, (std::int64_t{1} << Bit)>(table, entry), ...);
+  }(std::make_index_sequence<63>{});
   // Highway's fallback when neither SCALAR nor EMU128 was compiled (a -march above x86-64).
-  if (table.back() == nullptr) table.back() = entry.template operator()<HWY_STATIC_TARGET>();
+  if (table.back() == Fn{}) table.back() = entry.template operator()<HWY_STATIC_TARGET>();
   return table;
 }
 
@@ -70,8 +73,7 @@ std::size_t chosen_index() noexcept {
 template <std::int64_t Targets, class Entry, class... Args>
 CTNN_INLINE auto call(Entry entry, Args&&... args) noexcept {
   using function = decltype(entry.template operator()<HWY_STATIC_TARGET>());
-  static constexpr std::array<function, table_size> table =
-      make_table<Targets, function>(entry, std::make_index_sequence<63>{});
+  static constexpr std::array<function, table_size> table = make_table<Targets, function>(entry);
   return table[chosen_index<Targets>()](std::forward<Args>(args)...);
 }
 
@@ -79,13 +81,8 @@ CTNN_INLINE auto call(Entry entry, Args&&... args) noexcept {
 
 /// The Highway target the kernels run on (HWY_AVX3, HWY_AVX2, ...), for reports.
 inline std::int64_t chosen_target() noexcept {
-  const std::size_t index = detail::chosen_index<HWY_TARGETS>();
-  if (index == detail::table_size - 1) {
-    if constexpr ((HWY_TARGETS & HWY_EMU128) != 0) return HWY_EMU128;
-    if constexpr ((HWY_TARGETS & HWY_SCALAR) != 0) return HWY_SCALAR;
-    return HWY_STATIC_TARGET;
-  }
-  return std::int64_t{1} << (index - 1 + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS);
+  static constexpr auto targets = detail::make_table<HWY_TARGETS, std::int64_t>([]<std::int64_t X> { return X; });
+  return targets[detail::chosen_index<HWY_TARGETS>()];
 }
 
 // The entry points of kernels/simd.hpp, with the same template parameters and contracts.
