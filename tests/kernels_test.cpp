@@ -1,8 +1,8 @@
 // Every Highway kernel against its scalar twin (kernels/scalar.hpp), over awkward sizes.
 //
-// Sizes sweep 1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 127 for the input width (with a fixed
-// output width) and for the output width (with a fixed input width), at batch 1 and at an odd
-// batch, and for every activation fused into the kernel. Buffers are filled with random
+// Sizes sweep 1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 127 for the output width (with a fixed
+// input width), at batch 1 and at an odd batch, for the activations fused into the kernel, and
+// for the input width (with a fixed output width) with the identity. Buffers are filled with random
 // values, padding included, so a kernel that reads or writes past its contract shows up.
 #define BOOST_TEST_MODULE kernels
 #include <boost/test/unit_test.hpp>
@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,8 +33,12 @@ constexpr std::size_t sweep_count = sizeof(sweep) / sizeof(sweep[0]);
 
 template <class T, class Act, std::size_t Batch, std::size_t Fixed, std::size_t... I>
 void sweep_sizes(std::index_sequence<I...>) {
-  (check_dense_kernels<T, Act, Batch, sweep[I], Fixed>(), ...);   // inputs sweep
-  (check_dense_kernels<T, Act, Batch, Fixed, sweep[I]>(), ...);   // outputs sweep
+  (check_dense_kernels<T, Act, Batch, Fixed, sweep[I]>(), ...);  // outputs sweep
+  // The input width shapes the loops over inputs, which do not depend on the activation (it is
+  // applied to the outputs): swept with the identity only. Every instantiation here is a
+  // compile-time shape, and the two sweeps of relu and tanh's inputs were a quarter of the
+  // file's compile time in each of the five variants.
+  if constexpr (std::is_same_v<Act, ctnn::identity>) (check_dense_kernels<T, Act, Batch, sweep[I], Fixed>(), ...);
 }
 
 template <class T, class Act>

@@ -15,22 +15,22 @@
 
 #include <ctnn/ctnn.hpp>
 
+#include "aligned.hpp"
+
 namespace kernel_checks {
 
 namespace scalar = ctnn::kernels::scalar;
+/// n values from `seed` in a 64-byte aligned heap array of exactly n: two buffers made from the
+/// same seed hold the same values, and under AddressSanitizer a kernel that reads or writes one
+/// element past its (padded) buffer is reported.
 template <class T>
 struct aligned_buffer {
-  /// n values from `seed`, starting at the aligned data(): two buffers made from the same seed
-  /// hold the same values whatever their addresses.
-  explicit aligned_buffer(std::size_t n, std::uint64_t seed) : storage(n + 64) {
+  explicit aligned_buffer(std::size_t n, std::uint64_t seed) : storage(n) {
     ctnn::rng g{seed};
-    for (std::size_t i = 0; i < n; ++i) data()[i] = T(g.uniform(-1.0f, 1.0f));
+    for (std::size_t i = 0; i < n; ++i) storage[i] = T(g.uniform(-1.0f, 1.0f));
   }
-  T* data() {
-    auto p = reinterpret_cast<std::uintptr_t>(storage.data());
-    return storage.data() + ((64 - p % 64) % 64) / sizeof(T);
-  }
-  std::vector<T> storage;
+  T* data() { return storage.data(); }
+  test_support::aligned_array<T> storage;
 };
 
 template <class T>
