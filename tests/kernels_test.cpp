@@ -7,13 +7,11 @@
 #define BOOST_TEST_MODULE kernels
 #include <boost/test/unit_test.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include <ctnn/ctnn.hpp>
 

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include <ctnn/ctnn.hpp>
 
@@ -20,6 +19,7 @@
 namespace kernel_checks {
 
 namespace scalar = ctnn::kernels::scalar;
+
 /// n values from `seed` in a 64-byte aligned heap array of exactly n: two buffers made from the
 /// same seed hold the same values, and under AddressSanitizer a kernel that reads or writes one
 /// element past its (padded) buffer is reported.
