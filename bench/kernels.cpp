@@ -82,38 +82,29 @@ void t1_adam(benchmark::State& state) {
                                               benchmark::Counter::kIs1000);
 }
 
-/// M's weights and rotating batch-1 inputs.
+/// M's weights, its layers' output rows and rotating batch-1 inputs.
 struct m_setup {
-  static constexpr std::size_t hidden = padded<float>(64), out = padded<float>(8), inputs = 64;
-  buffer x{inputs * 16, 1}, w1{16 * hidden, 2}, w2{64 * hidden, 3}, w3{64 * out, 4}, b{hidden, 5};
+  static constexpr std::size_t hidden = padded<float>(64), out = padded<float>(8), pool = 1024;
+  buffer x{pool, 1}, w1{16 * hidden, 2}, w2{64 * hidden, 3}, w3{64 * out, 4}, b{hidden, 5};
   buffer h1{hidden, 0}, h2{hidden, 0}, y{out, 0};
-  const float* input(std::size_t k) const { return x.get() + k % inputs * 16; }
+
+  /// Layer I (0, 1 or 2) on the input row `in`, into its output row.
+  template <std::size_t I>
+  void layer(const float* in) const {
+    if constexpr (I == 0) kernels::gemm_bcast<ctnn::relu, 1, 16, 16, 1, hidden>(in, w1.get(), b.get(), h1.get());
+    if constexpr (I == 1) kernels::gemm_bcast<ctnn::relu, 1, 64, 64, 1, hidden>(in, w2.get(), b.get(), h2.get());
+    if constexpr (I == 2) kernels::gemm_bcast<ctnn::identity, 1, 64, 64, 1, out>(in, w3.get(), b.get(), y.get());
+  }
+  /// The k-th of the pool's input rows of `width` values.
+  const float* input(std::size_t k, std::size_t width) const { return x.get() + k % (pool / width) * width; }
 };
 
-void m_layer_16_64(benchmark::State& state) {
+template <std::size_t I>
+void m_layer(benchmark::State& state) {
   const m_setup s;
   std::size_t k = 0;
   for (auto _ : state) {
-    kernels::gemm_bcast<ctnn::relu, 1, 16, 16, 1, m_setup::hidden>(s.input(k++), s.w1.get(), s.b.get(), s.h1.get());
-    benchmark::ClobberMemory();
-  }
-}
-
-void m_layer_64_64(benchmark::State& state) {
-  const m_setup s;
-  std::size_t k = 0;
-  for (auto _ : state) {
-    // 64 of the rotating inputs' values as the layer's input row.
-    kernels::gemm_bcast<ctnn::relu, 1, 64, 64, 1, m_setup::hidden>(s.x.get() + k++ % 16 * 64, s.w2.get(), s.b.get(), s.h2.get());
-    benchmark::ClobberMemory();
-  }
-}
-
-void m_layer_64_8(benchmark::State& state) {
-  const m_setup s;
-  std::size_t k = 0;
-  for (auto _ : state) {
-    kernels::gemm_bcast<ctnn::identity, 1, 64, 64, 1, m_setup::out>(s.x.get() + k++ % 16 * 64, s.w3.get(), s.b.get(), s.y.get());
+    s.layer<I>(s.input(k++, I == 0 ? 16 : 64));
     benchmark::ClobberMemory();
   }
 }
@@ -122,9 +113,9 @@ void m_chain(benchmark::State& state) {
   const m_setup s;
   std::size_t k = 0;
   for (auto _ : state) {
-    kernels::gemm_bcast<ctnn::relu, 1, 16, 16, 1, m_setup::hidden>(s.input(k++), s.w1.get(), s.b.get(), s.h1.get());
-    kernels::gemm_bcast<ctnn::relu, 1, 64, m_setup::hidden, 1, m_setup::hidden>(s.h1.get(), s.w2.get(), s.b.get(), s.h2.get());
-    kernels::gemm_bcast<ctnn::identity, 1, 64, m_setup::hidden, 1, m_setup::out>(s.h2.get(), s.w3.get(), s.b.get(), s.y.get());
+    s.layer<0>(s.input(k++, 16));
+    s.layer<1>(s.h1.get());
+    s.layer<2>(s.h2.get());
     benchmark::ClobberMemory();
   }
 }
@@ -136,8 +127,8 @@ BENCHMARK(t1_forward<128>)->Name("kernel/T1/forward/b128");
 BENCHMARK(t1_weight_gradient<32>)->Name("kernel/T1/weight_gradient/b32");
 BENCHMARK(t1_weight_gradient<128>)->Name("kernel/T1/weight_gradient/b128");
 BENCHMARK(t1_adam)->Name("kernel/T1/adam");
-BENCHMARK(m_layer_16_64)->Name("kernel/M/layer_16_64");
-BENCHMARK(m_layer_64_64)->Name("kernel/M/layer_64_64");
-BENCHMARK(m_layer_64_8)->Name("kernel/M/layer_64_8");
+BENCHMARK(m_layer<0>)->Name("kernel/M/layer_16_64");
+BENCHMARK(m_layer<1>)->Name("kernel/M/layer_64_64");
+BENCHMARK(m_layer<2>)->Name("kernel/M/layer_64_8");
 BENCHMARK(m_chain)->Name("kernel/M/chain");
 BENCHMARK_MAIN();
