@@ -15,10 +15,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
-#include <cstdlib>
-#include <memory>
 
 #include <ctnn/ctnn.hpp>
+#include <aligned.hpp>
 #include <reference_networks.hpp>
 
 namespace {
@@ -26,18 +25,8 @@ namespace {
 namespace kernels = ctnn::kernels::active;
 using ctnn::padded;
 
-/// n floats in [-1, 1) from `seed`, 64-byte aligned.
-struct buffer {
-  buffer(std::size_t n, std::uint64_t seed) : data(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64))) {
-    ctnn::rng g{seed};
-    for (std::size_t i = 0; i < n; ++i) data.get()[i] = g.uniform(-1.0f, 1.0f);
-  }
-  float* get() const { return data.get(); }
-  struct free_deleter {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, free_deleter> data;
-};
+/// n floats in [-1, 1) from a seed, 64-byte aligned (tests/support/aligned.hpp).
+using buffer = test_support::aligned_array<float>;
 
 void flops(benchmark::State& state, double per_call) {
   state.counters["FLOP"] = benchmark::Counter(per_call, benchmark::Counter::kIsIterationInvariantRate,
@@ -48,9 +37,9 @@ constexpr std::size_t l_in = 784, l_out = padded<float>(128);
 
 template <std::size_t Batch>
 void t1_forward(benchmark::State& state) {
-  const buffer x(Batch * l_in, 1), w(l_in * l_out, 2), b(l_out, 3), y(Batch * l_out, 4);
+  buffer x(Batch * l_in, 1), w(l_in * l_out, 2), b(l_out, 3), y(Batch * l_out, 4);
   for (auto _ : state) {
-    kernels::gemm_bcast<ctnn::relu, Batch, l_in, l_in, 1, l_out>(x.get(), w.get(), b.get(), y.get());
+    kernels::gemm_bcast<ctnn::relu, Batch, l_in, l_in, 1, l_out>(x.data(), w.data(), b.data(), y.data());
     benchmark::ClobberMemory();
   }
   flops(state, 2.0 * Batch * l_in * 128);
@@ -58,9 +47,9 @@ void t1_forward(benchmark::State& state) {
 
 template <std::size_t Batch>
 void t1_weight_gradient(benchmark::State& state) {
-  const buffer x(Batch * l_in, 1), dz(Batch * l_out, 2), dw(l_in * l_out, 3);
+  buffer x(Batch * l_in, 1), dz(Batch * l_out, 2), dw(l_in * l_out, 3);
   for (auto _ : state) {
-    kernels::gemm_bcast<ctnn::identity, l_in, Batch, 1, l_in, l_out>(x.get(), dz.get(), nullptr, dw.get());
+    kernels::gemm_bcast<ctnn::identity, l_in, Batch, 1, l_in, l_out>(x.data(), dz.data(), nullptr, dw.data());
     benchmark::ClobberMemory();
   }
   flops(state, 2.0 * Batch * l_in * 128);
@@ -69,12 +58,12 @@ void t1_weight_gradient(benchmark::State& state) {
 void t1_adam(benchmark::State& state) {
   // Every padded parameter of L, as the trainer's update passes over them.
   constexpr std::size_t n = reference_networks::L<>::parameter_bytes / sizeof(float);
-  const buffer p(n, 1), g(n, 2), m(n, 3), v(n, 4);
-  for (std::size_t i = 0; i < n; ++i) v.get()[i] *= v.get()[i];  // a second moment is not negative
+  buffer p(n, 1), g(n, 2), m(n, 3), v(n, 4);
+  for (std::size_t i = 0; i < n; ++i) v.data()[i] *= v.data()[i];  // a second moment is not negative
   const ctnn::kernels::adam_constants<float> c{0.9f, 0.999f, 0.1f, 0.001f, 1e-3f, 1.0f, 1e-8f, 0.0f, 1.0f};
   for (auto _ : state) {
-    const double moved = kernels::adam_update<false, false>(p.get(), ctnn::kernels::stored_gradient<float>{g.get()}, m.get(),
-                                                           v.get(), static_cast<float*>(nullptr), 1, n, c);
+    const double moved = kernels::adam_update<false, false>(p.data(), ctnn::kernels::stored_gradient<float>{g.data()}, m.data(),
+                                                           v.data(), static_cast<float*>(nullptr), 1, n, c);
     benchmark::DoNotOptimize(moved);
   }
   // Reads p, g, m, v and writes p, m, v.
@@ -90,18 +79,18 @@ struct m_setup {
 
   /// Layer I (0, 1 or 2) on the input row `in`, into its output row.
   template <std::size_t I>
-  void layer(const float* in) const {
-    if constexpr (I == 0) kernels::gemm_bcast<ctnn::relu, 1, 16, 16, 1, hidden>(in, w1.get(), b.get(), h1.get());
-    if constexpr (I == 1) kernels::gemm_bcast<ctnn::relu, 1, 64, 64, 1, hidden>(in, w2.get(), b.get(), h2.get());
-    if constexpr (I == 2) kernels::gemm_bcast<ctnn::identity, 1, 64, 64, 1, out>(in, w3.get(), b.get(), y.get());
+  void layer(const float* in) {
+    if constexpr (I == 0) kernels::gemm_bcast<ctnn::relu, 1, 16, 16, 1, hidden>(in, w1.data(), b.data(), h1.data());
+    if constexpr (I == 1) kernels::gemm_bcast<ctnn::relu, 1, 64, 64, 1, hidden>(in, w2.data(), b.data(), h2.data());
+    if constexpr (I == 2) kernels::gemm_bcast<ctnn::identity, 1, 64, 64, 1, out>(in, w3.data(), b.data(), y.data());
   }
   /// The k-th of the pool's input rows of `width` values.
-  const float* input(std::size_t k, std::size_t width) const { return x.get() + k % (pool / width) * width; }
+  const float* input(std::size_t k, std::size_t width) const { return x.data() + k % (pool / width) * width; }
 };
 
 template <std::size_t I>
 void m_layer(benchmark::State& state) {
-  const m_setup s;
+  m_setup s;
   std::size_t k = 0;
   for (auto _ : state) {
     s.layer<I>(s.input(k++, I == 0 ? 16 : 64));
@@ -110,12 +99,12 @@ void m_layer(benchmark::State& state) {
 }
 
 void m_chain(benchmark::State& state) {
-  const m_setup s;
+  m_setup s;
   std::size_t k = 0;
   for (auto _ : state) {
     s.layer<0>(s.input(k++, 16));
-    s.layer<1>(s.h1.get());
-    s.layer<2>(s.h2.get());
+    s.layer<1>(s.h1.data());
+    s.layer<2>(s.h2.data());
     benchmark::ClobberMemory();
   }
 }

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
+
+#include <ctnn/rng.hpp>
 
 namespace test_support {
 
@@ -13,6 +16,12 @@ class aligned_array {
   explicit aligned_array(std::size_t n)
       : size_(n), data_(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t{64}))) {
     for (std::size_t i = 0; i < n; ++i) data_.get()[i] = T{};
+  }
+  /// n values uniform in [-1, 1) from `seed`: two arrays made from the same seed hold the same
+  /// values whatever their addresses.
+  aligned_array(std::size_t n, std::uint64_t seed) : aligned_array(n) {
+    ctnn::rng g{seed};
+    for (std::size_t i = 0; i < n; ++i) data_.get()[i] = T(g.uniform(-1.0f, 1.0f));
   }
   T* data() noexcept { return data_.get(); }
   const T* data() const noexcept { return data_.get(); }

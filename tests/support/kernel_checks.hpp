@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -20,18 +19,10 @@ namespace kernel_checks {
 
 namespace scalar = ctnn::kernels::scalar;
 
-/// n values from `seed` in a 64-byte aligned heap array of exactly n: two buffers made from the
-/// same seed hold the same values, and under AddressSanitizer a kernel that reads or writes one
-/// element past its (padded) buffer is reported.
+/// Buffers of random values of exactly their (padded) size: under AddressSanitizer a kernel
+/// that reads or writes one element past its buffer is reported.
 template <class T>
-struct aligned_buffer {
-  explicit aligned_buffer(std::size_t n, std::uint64_t seed) : storage(n) {
-    ctnn::rng g{seed};
-    for (std::size_t i = 0; i < n; ++i) storage[i] = T(g.uniform(-1.0f, 1.0f));
-  }
-  T* data() { return storage.data(); }
-  test_support::aligned_array<T> storage;
-};
+using aligned_buffer = test_support::aligned_array<T>;
 
 template <class T>
 double tolerance(std::size_t terms) {
