@@ -333,7 +333,7 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
   training.outer_product = ctnn::outer_product_mode::never;
   ctnn::trainer<fused_net, Loss, Opt, 1> stored{options, training};
   ctnn::rng g{22};
-  double worst_norm = 0;
+  double worst_norm = 0, worst_update = 0;
   for (int step = 0; step < 25; ++step) {
     std::array<std::array<float, 5>, 1> x;
     for (auto& v : x[0]) v = g.uniform(-1.0f, 1.0f);
@@ -349,6 +349,12 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
     BOOST_TEST(rc.loss == rb.loss);
     BOOST_TEST(std::abs(ra.loss - rb.loss) <= 1e-6 * rb.loss, "step " << step << ": losses " << ra.loss << " vs " << rb.loss);
     worst_norm = std::max(worst_norm, std::abs(ra.gradient_norm - rb.gradient_norm) / rb.gradient_norm);
+    // The update norms: measured by the kernel on the general path; on the outer-product path
+    // with plain SGD, lr^2 times the gradient's squared norm (training/sgd.hpp).
+    for (std::size_t l = 0; l < fused_net::layer_count; ++l) {
+      const double ua = fused.update_squared_norms()[l], ub = general.update_squared_norms()[l];
+      worst_update = std::max(worst_update, ua == ub ? 0.0 : std::abs(ua - ub) / ub);
+    }
   }
   const auto pa = parameters_of(a), pb = parameters_of(b), ga = parameters_of(fused.gradients()),
              gb = parameters_of(general.gradients());
@@ -359,10 +365,12 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
     worst_gradient = std::max(worst_gradient, std::abs(ga[i] - gb[i]) / (1 + std::abs(gb[i])));
   }
   BOOST_TEST_MESSAGE(Opt::name << ", clip_norm " << training.clip_norm << ": after 25 steps parameters " << worst_parameter
-                               << ", last gradients " << worst_gradient << ", gradient norms " << worst_norm);
+                               << ", last gradients " << worst_gradient << ", gradient norms " << worst_norm
+                               << ", update norms " << worst_update);
   BOOST_TEST(worst_parameter <= 1e-6);
   BOOST_TEST(worst_gradient <= 1e-6);
   BOOST_TEST(worst_norm <= 1e-6);
+  BOOST_TEST(worst_update <= 1e-5);
 }
 }  // namespace
 
@@ -373,6 +381,10 @@ BOOST_AUTO_TEST_CASE(batch_one_outer_product_step_matches_the_general_step) {
   outer_product_step_matches_general_step<ctnn::plain_sgd, ctnn::mean_squared_error, ctnn::dense<17, ctnn::relu>,
                                           ctnn::dense<33>, ctnn::sigmoid, ctnn::dense<2>>({.learning_rate = 0.05f},
                                                                                          {.clip_norm = 0.05f});
+  outer_product_step_matches_general_step<ctnn::plain_sgd, ctnn::mean_squared_error, ctnn::dense<16, ctnn::tanh>,
+                                          ctnn::dense<16, ctnn::tanh>, ctnn::dense<2>>({.learning_rate = 0.05f}, {});
+  outer_product_step_matches_general_step<ctnn::plain_sgd, ctnn::mean_squared_error, ctnn::dense<3, ctnn::relu>,
+                                          ctnn::dense<1>>({.learning_rate = 0.05f, .weight_decay = 0.01f}, {});
   outer_product_step_matches_general_step<ctnn::rmsprop, ctnn::softmax_cross_entropy, ctnn::tanh, ctnn::dense<6>,
                                           ctnn::relu, ctnn::dense<4>>(
       {.learning_rate = 0.01f, .momentum = 0.5f, .centered = true}, {.clip_norm = 0.5f});

@@ -26,11 +26,14 @@
 #include <hwy/highway.h>
 #endif
 
+// CTNN_INLINE_LAMBDA goes after a lambda's parameter list.
 #if defined(__GNUC__)
 #define CTNN_INLINE inline __attribute__((always_inline))
+#define CTNN_INLINE_LAMBDA __attribute__((always_inline))
 #define CTNN_RESTRICT __restrict__
 #else
 #define CTNN_INLINE inline
+#define CTNN_INLINE_LAMBDA
 #define CTNN_RESTRICT
 #endif
 

@@ -143,13 +143,18 @@ inline void check_optimizer_kernels() {
   for (bool momentum : {false, true})
     for (bool nesterov : {false, true})
       for (bool first : {false, true})
-        for (float wd : {0.0f, 0.01f}) {
-          const ctnn::kernels::sgd_constants<T> c{0.1f, momentum ? 0.9f : 0.0f, 0.7f, wd, nesterov && momentum, first};
-          check_update<T>("sgd_update", [&](auto impl, T* p, const auto& g, T* b, T*, T*, std::size_t rows, std::size_t width) {
-            if constexpr (std::is_same_v<decltype(impl), simd_tag>) return under_test::sgd_update(p, g, b, rows, width, c);
-            else return scalar::sgd_update(p, g, b, rows, width, c);
-          });
-        }
+        for (float wd : {0.0f, 0.01f})
+          for (bool measure : {true, false}) {  // unmeasured, both return 0 and update the same
+            const ctnn::kernels::sgd_constants<T> c{
+                0.1f, momentum ? 0.9f : 0.0f, 0.7f, wd, nesterov && momentum, first, measure};
+            check_update<T>(measure ? "sgd_update" : "sgd_update (unmeasured)",
+                            [&](auto impl, T* p, const auto& g, T* b, T*, T*, std::size_t rows, std::size_t width) {
+                              if constexpr (std::is_same_v<decltype(impl), simd_tag>)
+                                return under_test::sgd_update(p, g, b, rows, width, c);
+                              else
+                                return scalar::sgd_update(p, g, b, rows, width, c);
+                            });
+          }
   for (bool centered : {false, true})
     for (float momentum : {0.0f, 0.5f}) {
       const ctnn::kernels::rmsprop_constants<T> c{0.01f, 0.99f, 0.01f, 1e-8f, 0.01f, momentum, centered};

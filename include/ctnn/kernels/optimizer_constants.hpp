@@ -7,10 +7,13 @@
 namespace ctnn::kernels {
 
 /// torch.optim.SGD: momentum, dampening (keep = 1 - dampening), Nesterov, weight decay.
+/// Without measure_update the kernel returns 0 instead of the update's squared norm: the
+/// caller knows it (training/sgd.hpp).
 template <class T>
 struct sgd_constants {
   T learning_rate, momentum, keep, weight_decay;
   bool nesterov, first_step;
+  bool measure_update = true;
 };
 
 /// torch.optim.RMSprop (rest = 1 - alpha).

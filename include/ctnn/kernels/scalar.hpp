@@ -99,7 +99,7 @@ double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t w
       }
       const T update = c.learning_rate * d;
       p[i] = p[i] - update;
-      moved += double(update) * double(update);
+      if (c.measure_update) moved += double(update) * double(update);
     }
   return moved;
 }

@@ -407,10 +407,10 @@ double sgd_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT b, std
       }
       const auto update = hn::Mul(lr, dv);
       hn::Store(hn::Sub(pv, update), d, p + i);
-      moved = hn::MulAdd(update, update, moved);
+      if (c.measure_update) moved = hn::MulAdd(update, update, moved);
     }
   }
-  return double(hn::GetLane(hn::SumOfLanes(d, moved)));
+  return c.measure_update ? double(hn::GetLane(hn::SumOfLanes(d, moved))) : 0.0;
 }
 
 template <class T, class Gradient>

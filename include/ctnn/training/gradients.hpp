@@ -7,12 +7,21 @@
 // (training/outer_product.hpp), which never stores a dense layer's weight gradient.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <span>
 
 #include "../kernels/gradient_source.hpp"
 
 namespace ctnn {
+
+/// Gradients that know each layer's squared norm without reading the gradient: the batch-1
+/// outer product, whose norms the step has measured for its checks. An optimizer whose update
+/// is a multiple of the gradient then has the update's norm for free (training/sgd.hpp).
+template <class Gradients>
+concept knows_squared_norms = requires(const Gradients& g, std::size_t layer) {
+  { g.squared_norm(layer) } -> std::convertible_to<double>;
+};
 
 /// Gradients held in a network-shaped object.
 template <class Net>

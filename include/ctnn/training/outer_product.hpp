@@ -49,8 +49,14 @@ struct outer_product_gradients {
   using T = typename Net::value_type;
   Net& unused_storage;  ///< zipped for its shape only
   const std::array<kernels::outer_product_gradient<T>, Net::layer_count>& sources;
+  const std::array<double, Net::layer_count>& unscaled_squared_norms;  ///< as backward() measured them
 
   Net& storage() noexcept { return unused_storage; }
+  /// Layer `layer`'s squared gradient norm, with the clipping scale.
+  double squared_norm(std::size_t layer) const noexcept {
+    const double scale = double(sources[layer].scale);
+    return unscaled_squared_norms[layer] * scale * scale;
+  }
   /// A dense layer's single buffer: x_count weight rows and the bias row, of g.size() / rows.
   template <class Kernel>
   double apply(std::size_t layer, std::span<T> g, Kernel&& kernel) const noexcept {

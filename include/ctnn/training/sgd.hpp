@@ -15,11 +15,34 @@
 #include <cstdint>
 #include <span>
 
+#include "../config.hpp"
 #include "../kernels/kernels.hpp"
 #include "gradients.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
+
+namespace detail {
+/// One layer's SGD update; returns its squared norm. Where the update is the learning rate
+/// times the gradient (no momentum, no weight decay) and the gradients know their norms (the
+/// batch-1 outer product), that norm is lr^2 ||g||^2 and the kernel does not measure it: its
+/// chain of FMAs cost T2's step 502 -> 427 ns (bench/RESULTS.md).
+template <class T, class Gradients>
+CTNN_INLINE double sgd_layer_update(std::size_t layer, std::span<T> p, const Gradients& grads, std::span<T> g, T* b,
+                                    kernels::sgd_constants<T> c) noexcept {
+  if constexpr (knows_squared_norms<Gradients>) c.measure_update = c.momentum != T(0) || c.weight_decay != T(0);
+  const double measured = grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
+    return kernels::active::sgd_update(p.data(), gradient, b, rows, width, c);
+  });
+  if constexpr (knows_squared_norms<Gradients>) {
+    if (!c.measure_update) {
+      const double lr = double(c.learning_rate);
+      return lr * lr * grads.squared_norm(layer);
+    }
+  }
+  return measured;
+}
+}  // namespace detail
 
 template <bool WithMomentum>
 struct basic_sgd;
@@ -56,10 +79,8 @@ struct basic_sgd<true> {
     const kernels::sgd_constants<T> c{T(o.learning_rate), T(o.momentum), T(1.0 - double(o.dampening)),
                                       T(o.weight_decay), o.nesterov, step == 1};
     net.zip_layer_buffers(
-        [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) {
-          update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
-            return kernels::active::sgd_update(p.data(), gradient, b.data(), rows, width, c);
-          });
+        [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) CTNN_INLINE_LAMBDA {
+          update_sq[layer] += detail::sgd_layer_update(layer, p, grads, g, b.data(), c);
         },
         grads.storage(), s.momentum_buffer);
   }
@@ -89,10 +110,8 @@ struct basic_sgd<false> {
     using T = typename Net::value_type;
     const kernels::sgd_constants<T> c{T(o.learning_rate), T(0), T(1), T(o.weight_decay), false, false};
     net.zip_layer_buffers(
-        [&](std::size_t layer, std::span<T> p, std::span<T> g) {
-          update_sq[layer] += grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
-            return kernels::active::sgd_update(p.data(), gradient, static_cast<T*>(nullptr), rows, width, c);
-          });
+        [&](std::size_t layer, std::span<T> p, std::span<T> g) CTNN_INLINE_LAMBDA {
+          update_sq[layer] += detail::sgd_layer_update(layer, p, grads, g, static_cast<T*>(nullptr), c);
         },
         grads.storage());
   }

@@ -150,7 +150,7 @@ class trainer {
     if (outer_product) {
       if constexpr (outer_product_step) {
         const auto sources = outer_.sources(chain_);
-        outer_product_gradients<Net> gradients{grads_, sources};
+        outer_product_gradients<Net> gradients{grads_, sources, gradient_sq_};
         Optimizer::update(net, gradients, optimizer_state_, options_, step_count_, std::span<double>(update_sq_));
       }
     } else {
