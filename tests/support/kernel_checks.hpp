@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -182,6 +183,17 @@ inline void check_optimizer_kernels() {
     aligned_buffer<T> x(n, 16);
     const double a = under_test::sum_of_squares(x.data(), n), b = scalar::sum_of_squares(x.data(), n);
     BOOST_TEST(std::abs(a - b) <= 1e-6 * b, "sum_of_squares n=" << n);
+  }
+  // In double over any count from an unaligned start; values whose squares pass the largest
+  // float must not overflow.
+  for (std::size_t n : {1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 127}) {
+    aligned_buffer<T> x(n + 1, 18);
+    const double a = under_test::sum_of_squares_in_double(x.data() + 1, n), b = scalar::sum_of_squares(x.data() + 1, n);
+    BOOST_TEST(std::abs(a - b) <= 1e-12 * b, "sum_of_squares_in_double n=" << n << ": " << a << " vs " << b);
+    for (std::size_t i = 1; i <= n; ++i) x.data()[i] = (i % 2 ? T(-2e19) : T(2e19)) + T(1e18) * x.data()[i];
+    const double big = under_test::sum_of_squares_in_double(x.data() + 1, n), reference = scalar::sum_of_squares(x.data() + 1, n);
+    BOOST_TEST(reference > double(std::numeric_limits<float>::max()));
+    BOOST_TEST(std::abs(big - reference) <= 1e-12 * reference, "sum_of_squares_in_double n=" << n << " past float range");
   }
 }
 

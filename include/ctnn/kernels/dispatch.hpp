@@ -119,6 +119,12 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
   return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares<T>; }, x, n);
 }
 
+template <class T>
+double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
+  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares_in_double<T>; },
+                                   x, n);
+}
+
 template <class T, class Gradient>
 double sgd_update(T* p, const Gradient& g, T* b, std::size_t rows, std::size_t width, const sgd_constants<T>& c) noexcept {
   return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sgd_update<T, Gradient>; },

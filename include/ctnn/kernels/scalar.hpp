@@ -79,6 +79,13 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
   return sum;
 }
 
+/// The same over any n values, x unaligned (the SIMD kernel widens to double before squaring;
+/// this sum is in double already).
+template <class T>
+double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
+  return sum_of_squares(x, n);
+}
+
 // The fused update kernels: one pass over a parameter buffer p, its gradient g and the
 // optimizer's state; each returns the squared norm of the update it applied (for the
 // gradient-health report). n is a whole number of vectors (buffers are padded). State values

@@ -360,6 +360,35 @@ double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
   return double(hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)))));
 }
 
+/// sum of x[i]^2 in double over any n values, x unaligned: each vector widened to double
+/// before it is squared, so no square passes the largest float. The batch-1 step's gradient
+/// norms (training/outer_product.hpp), over rows whose padding is not always zero: against
+/// a scalar loop of eight double partial sums, T2's step 425 -> 397 ns (bench/RESULTS.md).
+template <class T>
+CTNN_INLINE double sum_of_squares_in_double(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
+  double sum = 0;
+  std::size_t i = 0;
+#if HWY_TARGET != HWY_SCALAR  // one lane: no halves to widen
+  const tag<T> d;
+  constexpr std::size_t N = lanes<T>;
+  const hn::Repartition<double, tag<T>> dd;
+  auto a0 = hn::Zero(dd), a1 = hn::Zero(dd);
+  for (; i + N <= n; i += N) {
+    const auto v = hn::LoadU(d, x + i);
+    if constexpr (std::is_same_v<T, double>) {
+      a0 = hn::MulAdd(v, v, a0);
+    } else {
+      const hn::Half<tag<T>> dh;
+      const auto lo = hn::PromoteTo(dd, hn::LowerHalf(dh, v)), hi = hn::PromoteTo(dd, hn::UpperHalf(dh, v));
+      a0 = hn::MulAdd(lo, lo, a0), a1 = hn::MulAdd(hi, hi, a1);
+    }
+  }
+  sum = hn::GetLane(hn::SumOfLanes(dd, hn::Add(a0, a1)));
+#endif
+  for (; i < n; ++i) sum += double(x[i]) * double(x[i]);
+  return sum;
+}
+
 // Fused update kernels (contracts in kernels/scalar.hpp): one vector pass over the parameter,
 // its gradient and the optimizer state, in the scalar twin's order of operations. Before
 // these, Adam's scalar loop (sqrt and division per parameter) was 68% of an L training step
@@ -509,6 +538,8 @@ struct target_kernels<HWY_TARGET> {
   static constexpr auto activation_backward = &HWY_NAMESPACE::activation_backward<Act, Count, T>;
   template <class T>
   static constexpr auto sum_of_squares = &HWY_NAMESPACE::sum_of_squares<T>;
+  template <class T>
+  static constexpr auto sum_of_squares_in_double = &HWY_NAMESPACE::sum_of_squares_in_double<T>;
   template <class T, class Gradient>
   static constexpr auto sgd_update = &HWY_NAMESPACE::sgd_update<T, Gradient>;
   template <class T, class Gradient>

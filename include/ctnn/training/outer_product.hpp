@@ -25,6 +25,7 @@
 #include <boost/hana/range.hpp>
 
 #include "../kernels/gradient_source.hpp"
+#include "../kernels/kernels.hpp"
 #include "../layers/layer_kind.hpp"
 #include "chain.hpp"
 
@@ -95,7 +96,8 @@ class outer_product_pass {
       if constexpr (L::kind == layer_kind::dense) {
         L::template pre_activation_gradient<1>(chain.template output<I>(), dy);
         if constexpr (I > 0) net.template layer<I>().template input_gradient<1, Net::template input_stride<I>()>(dy, dx);
-        squared_norms[I] = (sum_of_squares(input, L::in_size) + 1.0) * sum_of_squares(dy, L::out_size);
+        squared_norms[I] = (kernels::active::sum_of_squares_in_double(input, L::in_size) + 1.0) *
+                           kernels::active::sum_of_squares_in_double(dy, L::out_size);
       } else {
         if constexpr (I > 0) {
           L no_parameters{};
@@ -149,17 +151,6 @@ class outer_product_pass {
   }
 
  private:
-  /// In double, over n values (rows may be unaligned and their padding is not always zero).
-  /// Eight partial sums: one serial chain of double adds cost S's whole step 75 ns.
-  static double sum_of_squares(const T* v, std::size_t n) noexcept {
-    double partial[8] = {};
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (std::size_t k = 0; k < 8; ++k) partial[k] += double(v[i + k]) * double(v[i + k]);
-    for (std::size_t k = 0; i < n; ++i, ++k) partial[k] += double(v[i]) * double(v[i]);
-    return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
-  }
-
   template <std::size_t... I>
   static auto make_rows(std::index_sequence<I...>)
       -> std::tuple<detail::aligned_rows<T, Net::template layer_type<I>::out_stride>...>;
