@@ -362,8 +362,9 @@ double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
 
 /// sum of x[i]^2 in double over any n values, x unaligned: each vector widened to double
 /// before it is squared, so no square passes the largest float. The batch-1 step's gradient
-/// norms (training/outer_product.hpp), over rows whose padding is not always zero: against
-/// a scalar loop of eight double partial sums, T2's step 425 -> 397 ns (bench/RESULTS.md).
+/// norms (training/outer_product.hpp), over rows whose padding is not always zero. Against a
+/// scalar loop of eight double partial sums: phase/T2/step 427 -> 397 ns, train/T2/ctnn 495 ->
+/// 350 ns (bench/RESULTS.md).
 template <class T>
 CTNN_INLINE double sum_of_squares_in_double(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
   double sum = 0;

@@ -25,8 +25,8 @@ namespace ctnn {
 namespace detail {
 /// One layer's SGD update; returns its squared norm. Where the update is the learning rate
 /// times the gradient (no momentum, no weight decay) and the gradients know their norms (the
-/// batch-1 outer product), that norm is lr^2 ||g||^2 and the kernel does not measure it: its
-/// chain of FMAs cost T2's step 502 -> 427 ns (bench/RESULTS.md).
+/// batch-1 outer product), that norm is lr^2 ||g||^2 and the kernel does not measure it (its
+/// chain of FMAs: phase/T2/step 515 -> 435 ns, bench/RESULTS.md).
 template <class T, class Gradients>
 CTNN_INLINE double sgd_layer_update(std::size_t layer, std::span<T> p, const Gradients& grads, std::span<T> g, T* b,
                                     kernels::sgd_constants<T> c) noexcept {
