@@ -350,7 +350,8 @@ void outer_product_step_matches_general_step(typename Opt::options options, ctnn
     BOOST_TEST(std::abs(ra.loss - rb.loss) <= 1e-6 * rb.loss, "step " << step << ": losses " << ra.loss << " vs " << rb.loss);
     worst_norm = std::max(worst_norm, std::abs(ra.gradient_norm - rb.gradient_norm) / rb.gradient_norm);
     // The update norms: measured by the kernel on the general path; on the outer-product path
-    // with plain SGD, lr^2 times the gradient's squared norm (training/sgd.hpp).
+    // with SGD without momentum or weight decay, lr^2 times the gradient's squared norm
+    // (training/sgd.hpp), else measured there too.
     for (std::size_t l = 0; l < fused_net::layer_count; ++l) {
       const double ua = fused.update_squared_norms()[l], ub = general.update_squared_norms()[l];
       worst_update = std::max(worst_update, ua == ub ? 0.0 : std::abs(ua - ub) / ub);

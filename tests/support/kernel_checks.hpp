@@ -150,10 +150,13 @@ inline void check_optimizer_kernels() {
                 0.1f, momentum ? 0.9f : 0.0f, 0.7f, wd, nesterov && momentum, first, measure};
             check_update<T>(measure ? "sgd_update" : "sgd_update (unmeasured)",
                             [&](auto impl, T* p, const auto& g, T* b, T*, T*, std::size_t rows, std::size_t width) {
+                              double moved;
                               if constexpr (std::is_same_v<decltype(impl), simd_tag>)
-                                return under_test::sgd_update(p, g, b, rows, width, c);
+                                moved = under_test::sgd_update(p, g, b, rows, width, c);
                               else
-                                return scalar::sgd_update(p, g, b, rows, width, c);
+                                moved = scalar::sgd_update(p, g, b, rows, width, c);
+                              if (!measure) BOOST_TEST(moved == 0.0, "sgd_update (unmeasured) returned " << moved);
+                              return moved;
                             });
           }
   for (bool centered : {false, true})
@@ -190,6 +193,8 @@ inline void check_optimizer_kernels() {
     aligned_buffer<T> x(n + 1, 18);
     const double a = under_test::sum_of_squares_in_double(x.data() + 1, n), b = scalar::sum_of_squares(x.data() + 1, n);
     BOOST_TEST(std::abs(a - b) <= 1e-12 * b, "sum_of_squares_in_double n=" << n << ": " << a << " vs " << b);
+    const double partials = scalar::sum_of_squares_in_double(x.data() + 1, n);
+    BOOST_TEST(std::abs(partials - b) <= 1e-12 * b, "scalar sum_of_squares_in_double n=" << n);
     for (std::size_t i = 1; i <= n; ++i) x.data()[i] = (i % 2 ? T(-2e19) : T(2e19)) + T(1e18) * x.data()[i];
     const double big = under_test::sum_of_squares_in_double(x.data() + 1, n), reference = scalar::sum_of_squares(x.data() + 1, n);
     BOOST_TEST(reference > double(std::numeric_limits<float>::max()));

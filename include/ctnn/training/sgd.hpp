@@ -31,6 +31,7 @@ template <class T, class Gradients>
 CTNN_INLINE double sgd_layer_update(std::size_t layer, std::span<T> p, const Gradients& grads, std::span<T> g, T* b,
                                     kernels::sgd_constants<T> c) noexcept {
   if constexpr (knows_squared_norms<Gradients>) c.measure_update = c.momentum != T(0) || c.weight_decay != T(0);
+  // One call of the kernel, so that it is inlined once.
   const double measured = grads.apply(layer, g, [&](const auto& gradient, std::size_t rows, std::size_t width) {
     return kernels::active::sgd_update(p.data(), gradient, b, rows, width, c);
   });

@@ -192,7 +192,9 @@ class trainer {
   }
   /// Per layer: squared L2 norm of the last batch's gradients before clipping.
   const std::array<double, layer_count>& gradient_squared_norms() const noexcept { return gradient_sq_; }
-  /// Per layer: squared L2 norm of the last accepted update (parameters after - before).
+  /// Per layer: squared L2 norm of the last accepted update (parameters after - before; where
+  /// SGD's update is lr times an outer-product gradient, lr^2 times its norm, computed in
+  /// double rather than summed from the float update).
   const std::array<double, layer_count>& update_squared_norms() const noexcept { return update_sq_; }
   /// Output rows of layer I for the last batch (row stride layer_type<I>::out_stride).
   template <std::size_t I>
