@@ -18,8 +18,14 @@
 //     Inference moves the canonical parameters once (4 bytes each). A training step moves the
 //     optimizer's state once: Adam reads p, g, m, v and writes p, m, v (28 bytes per
 //     parameter), plain SGD reads p, g and writes p (12 bytes), plus the batch's inputs.
-// The bounds ignore latency: a 4-16-16-2 network at batch 1 is a chain of dependent layers
-// and will not reach its throughput bound; the ratio says how far from the machine it runs.
+//   * latency (train/T2 only): successive SGD steps at batch 1 form one dependency chain (a
+//     step's forward pass reads the weights the previous step wrote), so a step takes at least
+//     its critical path: the forward pass, the loss gradient, the backward pass to the first
+//     layer's pre-activation gradient and that layer's update, counted as dependent arithmetic
+//     only (no load, store or shuffle). A dot product of n terms is one multiply and
+//     ceil(log2 n) adds deep; an activation's derivative one multiply; tanh what a chain of the
+//     library's vector tanh measures; add, multiply and FMA latencies are measured the same way.
+//     Inference rows rotate independent inputs, which the core overlaps: no latency bound.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -115,8 +121,37 @@ double read_gbps(std::size_t bytes) {
   return double(passes) * double(bytes) / s / 1e9;
 }
 
+/// Nanoseconds per link of a chain in which every step applies `op` to the previous result.
+template <class Op>
+double chain_ns(Op op) {
+  const hn::ScalableTag<float> d;
+  constexpr long reps = 1000000;
+  float sink = 0;
+  const double s = best_of(15, [&] {
+    auto v = hn::Set(d, 0.5f);
+    for (long i = 0; i < reps; ++i) v = op(d, v);
+    sink += hn::GetLane(v);
+  });
+  if (sink == 12345.0f) std::puts("");
+  return s / double(reps) * 1e9;
+}
+
+struct latencies {
+  double add, mul, fma, tanh;  // ns per dependent operation
+  static latencies measure() {
+    // The constants keep every chain finite and away from subnormals; tanh's argument stays in
+    // the range where its rational form (not a saturating select) decides the result.
+    return {chain_ns([](auto d, auto v) { return hn::Add(v, hn::Set(d, 1e-7f)); }),
+            chain_ns([](auto d, auto v) { return hn::Mul(v, hn::Set(d, 0.9999999f)); }),
+            chain_ns([](auto d, auto v) { return hn::MulAdd(v, hn::Set(d, 0.5f), hn::Set(d, 0.25f)); }),
+            chain_ns([](auto d, auto v) { return ctnn::kernels::HWY_NAMESPACE::tanh(d, hn::Add(v, hn::Set(d, 0.5f))); }) -
+                chain_ns([](auto d, auto v) { return hn::Add(v, hn::Set(d, 0.5f)); })};
+  }
+};
+
 struct machine {
   double ghz, gflops, l1, l2, l3, dram;  // GHz, GFLOP/s, GB/s
+  latencies latency;
   static constexpr std::size_t l1_bytes = 48 << 10, l2_bytes = 1 << 20;
 };
 
@@ -125,8 +160,12 @@ struct bound {
   double flops, bytes, working_set;
   double compute_ns, memory_ns;
   const char* level;
-  double ns() const { return std::max(compute_ns, memory_ns); }
-  const char* limit() const { return compute_ns >= memory_ns ? "FMA peak" : level; }
+  double latency_ns = 0;  ///< critical path of a chain of dependent steps, where one is timed
+  double ns() const { return std::max({compute_ns, memory_ns, latency_ns}); }
+  const char* limit() const {
+    if (latency_ns >= std::max(compute_ns, memory_ns)) return "latency";
+    return compute_ns >= memory_ns ? "FMA peak" : level;
+  }
 };
 
 /// The memory level a working set lives in (for the label), and the read bandwidth measured at
@@ -166,6 +205,37 @@ bound training_bound(const machine& m, const char* name, std::size_t batch, bool
   return make_bound(m, std::string("train/") + name, flops, traffic, state_bytes + 4.0 * double(batch * Net::input_size));
 }
 
+/// ceil(log2(n)): the depth of a pairwise sum of n terms.
+constexpr int tree_depth(std::size_t n) {
+  int depth = 0;
+  for (std::size_t width = 1; width < n; width *= 2) ++depth;
+  return depth;
+}
+
+/// The critical path of a plain-SGD, MSE step at batch 1 through a network of dense layers (see
+/// the header): forward, loss gradient, backward to the first layer, the first layer's update.
+template <class Net>
+double sgd_step_latency_ns(const latencies& l) {
+  const auto activation = [&](ctnn::activation_kind kind) {
+    return kind == ctnn::activation_kind::tanh ? l.tanh : kind == ctnn::activation_kind::identity ? 0.0 : l.add;
+  };
+  double ns = l.add;  // the loss gradient, y - t (MSE's 2/n folded into a constant)
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    // Forward: each layer's dot products, then its activation.
+    ((ns += l.mul + tree_depth(bench::layer_shape<Net, I>::in) * l.add + activation(bench::layer_shape<Net, I>::act)), ...);
+    // Backward: each layer but the first passes its gradient down (dot products over its
+    // outputs), times the derivative of the activation below it.
+    (
+        [&] {
+          if constexpr (I > 0)
+            ns += l.mul + tree_depth(bench::layer_shape<Net, I>::out) * l.add +
+                  (bench::layer_shape<Net, I - 1>::act == ctnn::activation_kind::identity ? 0.0 : l.mul);
+        }(),
+        ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+  return ns + l.fma;  // p - (lr x) dz for the first layer's weights, read by the next forward pass
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,9 +247,10 @@ int main(int argc, char** argv) {
   m.l2 = read_gbps(512 << 10);
   m.l3 = read_gbps(8 << 20);
   m.dram = read_gbps(256 << 20);
+  m.latency = latencies::measure();
 
   using namespace reference_networks;
-  const std::vector<bound> bounds = {
+  std::vector<bound> bounds = {
       inference_bound<S<>>(m, "S"),
       inference_bound<M<>>(m, "M"),
       inference_bound<L<>>(m, "L"),
@@ -189,16 +260,20 @@ int main(int argc, char** argv) {
       training_bound<L<>>(m, "T1_b128", 128, true),
       training_bound<S<>>(m, "T2", 1, false),
   };
+  bounds.back().latency_ns = sgd_step_latency_ns<S<>>(m.latency);
 
   if (json) {
     std::printf("{\n  \"machine\": {\"target\": \"%s\", \"clock_ghz\": %.3f, \"peak_gflops\": %.1f, "
-                "\"l1_gbps\": %.1f, \"l2_gbps\": %.1f, \"l3_gbps\": %.1f, \"dram_gbps\": %.1f},\n  \"bounds\": {\n",
-                hwy::TargetName(HWY_STATIC_TARGET), m.ghz, m.gflops, m.l1, m.l2, m.l3, m.dram);
+                "\"l1_gbps\": %.1f, \"l2_gbps\": %.1f, \"l3_gbps\": %.1f, \"dram_gbps\": %.1f, \"latency_ns\": {\"add\": %.3f, \"mul\": %.3f, \"fma\": %.3f, "
+                "\"tanh\": %.3f}},\n  \"bounds\": {\n",
+                hwy::TargetName(HWY_STATIC_TARGET), m.ghz, m.gflops, m.l1, m.l2, m.l3, m.dram, m.latency.add,
+                m.latency.mul, m.latency.fma, m.latency.tanh);
     for (std::size_t i = 0; i < bounds.size(); ++i) {
       const bound& b = bounds[i];
       std::printf("    \"%s\": {\"ns\": %.2f, \"limit\": \"%s\", \"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.2f, "
-                  "\"memory_ns\": %.2f, \"working_set\": %.0f, \"gbps\": %.1f}%s\n",
-                  b.name.c_str(), b.ns(), b.limit(), b.flops, b.bytes, b.compute_ns, b.memory_ns, b.working_set,
+                  "\"memory_ns\": %.2f, \"latency_ns\": %.2f, \"working_set\": %.0f, \"gbps\": %.1f}%s\n",
+                  b.name.c_str(), b.ns(), b.limit(), b.flops, b.bytes, b.compute_ns, b.memory_ns, b.latency_ns,
+                  b.working_set,
                   b.bytes / b.memory_ns, i + 1 < bounds.size() ? "," : "");
     }
     std::printf("  }\n}\n");
@@ -212,11 +287,16 @@ int main(int argc, char** argv) {
   std::printf("  read bandwidth L1 16 KB  %8.1f GB/s     (%.1f bytes/cycle)\n", m.l1, m.l1 / m.ghz);
   std::printf("  read bandwidth L2 512 KB %8.1f GB/s     (%.1f bytes/cycle)\n", m.l2, m.l2 / m.ghz);
   std::printf("  read bandwidth L3 8 MB   %8.1f GB/s     (%.1f bytes/cycle)\n", m.l3, m.l3 / m.ghz);
-  std::printf("  read bandwidth DRAM      %8.1f GB/s\n\n", m.dram);
-  std::printf("%-14s %10s %10s %10s %8s %11s %11s %11s  %s\n", "bound", "flops", "bytes", "work set", "GB/s",
-              "compute", "memory", "bound", "limited by");
+  std::printf("  read bandwidth DRAM      %8.1f GB/s\n", m.dram);
+  // In ns, not cycles: wide vector code may run at a lower clock than the integer adds above
+  // (AVX-512 on Skylake-SP: 4-cycle FMAs measure 2.25 ns, against 2.34 GHz for the adds).
+  std::printf("  latency add / mul / FMA  %5.2f / %.2f / %.2f ns\n", m.latency.add, m.latency.mul, m.latency.fma);
+  std::printf("  latency of ctnn's tanh   %8.2f ns     (%.1f FMA latencies)\n\n", m.latency.tanh,
+              m.latency.tanh / m.latency.fma);
+  std::printf("%-14s %10s %10s %10s %8s %11s %11s %11s %11s  %s\n", "bound", "flops", "bytes", "work set", "GB/s",
+              "compute", "memory", "latency", "bound", "limited by");
   for (const bound& b : bounds)
-    std::printf("%-14s %10.0f %10.0f %10.0f %8.1f %8.1f ns %8.1f ns %8.1f ns  %s\n", b.name.c_str(), b.flops, b.bytes,
-                b.working_set, b.bytes / b.memory_ns, b.compute_ns, b.memory_ns, b.ns(), b.limit());
+    std::printf("%-14s %10.0f %10.0f %10.0f %8.1f %8.1f ns %8.1f ns %8.1f ns %8.1f ns  %s\n", b.name.c_str(), b.flops,
+                b.bytes, b.working_set, b.bytes / b.memory_ns, b.compute_ns, b.memory_ns, b.latency_ns, b.ns(), b.limit());
   return 0;
 }
