@@ -74,6 +74,17 @@ def main(argv):
             roof = json.load(f)
         bounds, machine = roof["bounds"], roof["machine"]
 
+    # With --benchmark_enable_random_interleaving the JSON lists repetitions in a random order:
+    # rows follow the order of TARGETS, then ctnn, eigen, naive, libtorch, then the rest.
+    tasks = list(TARGETS)
+    impls = ["ctnn", "eigen", "naive", "libtorch"]
+
+    def row_order(name):
+        task, impl = name.rsplit("/", 1)
+        return (tasks.index(task) if task in tasks else len(tasks), task,
+                impls.index(impl) if impl in impls else len(impls), impl)
+
+    runs = OrderedDict(sorted(runs.items(), key=lambda kv: row_order(kv[0])))
     medians = {name: statistics.median(t) for name, t in runs.items()}
     print(f"ctnn_bench, {context.get('date', '')}, {context.get('host_name', '')}: "
           f"median {key.replace('_', ' ')} per iteration over "

@@ -13,6 +13,9 @@ cpu=${CTNN_BENCH_CPU:-1}
 ninja -C "$build" -j2 bench/ctnn_bench bench/roofline
 
 taskset -c "$cpu" "$build/bench/roofline" --json > "$build/roofline.json"
+# Repetitions of all rows in a random order: on a shared host a slow minute then lands on
+# ctnn and eigen rows alike instead of on whichever row ran in it.
 taskset -c "$cpu" "$build/bench/ctnn_bench" --benchmark_repetitions="$reps" \
+  --benchmark_enable_random_interleaving=true \
   --benchmark_out="$build/bench.json" --benchmark_out_format=json "$@"
 /usr/bin/python3 bench/report.py "$build/bench.json" "$build/roofline.json"
