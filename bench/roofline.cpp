@@ -216,8 +216,10 @@ constexpr int tree_depth(std::size_t n) {
 /// the header): forward, loss gradient, backward to the first layer, the first layer's update.
 template <class Net>
 double sgd_step_latency_ns(const latencies& l) {
+  // sigmoid is computed from tanh (at least as long); relu and leaky relu are one max or select.
   const auto activation = [&](ctnn::activation_kind kind) {
-    return kind == ctnn::activation_kind::tanh ? l.tanh : kind == ctnn::activation_kind::identity ? 0.0 : l.add;
+    using enum ctnn::activation_kind;
+    return kind == tanh || kind == sigmoid ? l.tanh : kind == identity ? 0.0 : l.add;
   };
   double ns = l.add;  // the loss gradient, y - t (MSE's 2/n folded into a constant)
   [&]<std::size_t... I>(std::index_sequence<I...>) {
