@@ -257,6 +257,46 @@ BOOST_AUTO_TEST_CASE(invalid_hyper_parameters_are_refused) {
   BOOST_TEST(parameters_of(net) == before);
 }
 
+// PyTorch accepts eps = 0; here every padding lane has a zero gradient, so Adam's and RMSProp's
+// m / (sqrt(v) + eps) would be 0/0 there and poison the next step's input gradients. Refused
+// with a reason, the network left as it was.
+BOOST_AUTO_TEST_CASE(zero_eps_is_refused) {
+  small_net net;
+  ctnn::initialize(net, ctnn::rng{1});
+  const auto before = parameters_of(net);
+  ctnn::trainer<small_net, ctnn::softmax_cross_entropy, ctnn::adamw, 4> adam{{.eps = 0.0f}};
+  const auto ra = adam.step(net, some_inputs(1), {0, 1, 1, 0});
+  BOOST_TEST(ra.status.code() == ctnn::status_code::invalid_argument);
+  BOOST_TEST(std::string(ra.status.message()).find("adamw: eps must be > 0") == 0u, ra.status.message());
+  ctnn::trainer<small_net, ctnn::softmax_cross_entropy, ctnn::rmsprop, 4> rms{{.eps = 0.0f}};
+  const auto rr = rms.step(net, some_inputs(1), {0, 1, 1, 0});
+  BOOST_TEST(rr.status.code() == ctnn::status_code::invalid_argument);
+  BOOST_TEST(std::string(rr.status.message()).find("rmsprop: eps must be > 0") == 0u, rr.status.message());
+  BOOST_TEST(parameters_of(net) == before);
+  ctnn::trainer<small_net, ctnn::softmax_cross_entropy, ctnn::adam, 4> tiny{{.eps = 1e-30f}};
+  for (int k = 0; k < 3; ++k) BOOST_TEST(tiny.step(net, some_inputs(2 + k), {0, 1, 1, 0}).ok());
+}
+
+// torch.optim.SGD creates the momentum buffer at the first step taken with momentum != 0, as
+// that step's gradient (no dampening): momentum switched on after step 1 starts the same way.
+BOOST_AUTO_TEST_CASE(sgd_momentum_switched_on_later_starts_from_the_gradient) {
+  small_net net;
+  ctnn::initialize(net, ctnn::rng{3});
+  ctnn::trainer<small_net, ctnn::softmax_cross_entropy, ctnn::sgd, 4> t{{.learning_rate = 0.1f, .dampening = 0.5f}};
+  BOOST_REQUIRE(t.step(net, some_inputs(1), {0, 1, 1, 0}).ok());
+  BOOST_TEST(parameters_of(t.optimizer_state().momentum_buffer) == std::vector<double>(parameters_of(net).size(), 0.0));
+  t.options().momentum = 0.9f;
+  BOOST_REQUIRE(t.step(net, some_inputs(2), {1, 0, 0, 1}).ok());
+  BOOST_TEST(parameters_of(t.optimizer_state().momentum_buffer) == parameters_of(t.gradients()));
+  const auto buffer = parameters_of(t.optimizer_state().momentum_buffer);
+  BOOST_REQUIRE(t.step(net, some_inputs(3), {0, 0, 1, 1}).ok());
+  const auto g3 = parameters_of(t.gradients()), b3 = parameters_of(t.optimizer_state().momentum_buffer);
+  for (std::size_t i = 0; i < b3.size(); ++i) {
+    const double expected = 0.9 * buffer[i] + 0.5 * g3[i];
+    BOOST_TEST(std::abs(b3[i] - expected) <= 1e-6 * (1 + std::abs(expected)));
+  }
+}
+
 // Clipping as torch.nn.utils defines it: compared with the unclipped gradients of the same batch.
 BOOST_AUTO_TEST_CASE(clipping_by_value_and_by_norm) {
   small_net net;
@@ -408,6 +448,9 @@ BOOST_AUTO_TEST_CASE(batch_one_gradient_past_float_range_is_refused) {
   const auto r = t.step(net, {{{3e19f, 0.0f}}}, {{{0.0f, 0.0f}}});
   BOOST_TEST(std::isfinite(r.loss));
   BOOST_TEST(r.status.code() == ctnn::status_code::non_finite_gradient);
+  // Every value of the network and of the loss is finite: the message names the norm.
+  BOOST_TEST(std::string(r.status.message()).find("refused: the gradient's squared norm") != std::string::npos,
+             r.status.message());
   BOOST_TEST(parameters_of(net) == before);
   BOOST_TEST(parameters_of(t.optimizer_state().m) == std::vector<double>(parameters_of(net).size(), 0.0));
   BOOST_TEST(t.step_count() == 0u);

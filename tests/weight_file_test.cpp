@@ -3,10 +3,13 @@
 #define BOOST_TEST_MODULE weight_file
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -192,4 +195,43 @@ BOOST_AUTO_TEST_CASE(export_header_text) {
   BOOST_TEST(ctnn::export_header(net, text, length, "9lives").code() == ctnn::status_code::invalid_argument);
   std::array<char, 64> small{};
   BOOST_TEST(ctnn::export_header(net, small, length, "tiny").code() == ctnn::status_code::invalid_argument);
+}
+
+// exported_header_capacity is an upper bound for the longest literals (negative, three-digit
+// exponents: -0x1.xxxxxxp-100f), at every count of values on the last line.
+BOOST_AUTO_TEST_CASE(export_header_capacity_bounds_the_longest_values) {
+  const auto fits = [](auto net) {
+    using net_t = decltype(net);
+    net.visit_parameters([](float& v) { v = -0x1.234568p-100f; });
+    std::array<char, ctnn::exported_header_capacity<net_t>(1)> text{};
+    std::size_t length = 0;
+    const auto s = ctnn::export_header(net, text, length, "n");
+    BOOST_TEST(s.ok(), s.message());
+    return length;
+  };
+  fits(ctnn::network<ctnn::input<1>, ctnn::dense<1>>{});   // 2 values
+  fits(ctnn::network<ctnn::input<2>, ctnn::dense<2>>{});   // 6 values: one full line
+  fits(ctnn::network<ctnn::input<20>, ctnn::dense<15>>{});  // 315 values
+}
+
+// A NaN or infinite parameter would make a file load() refuses and a header that does not
+// compile: save and export_header refuse it before writing anything.
+BOOST_AUTO_TEST_CASE(non_finite_parameters_are_not_saved) {
+  using tiny = ctnn::network<ctnn::input<1>, ctnn::dense<2>>;
+  tiny net;
+  net.layer<0>().bias()[1] = std::numeric_limits<float>::infinity();  // canonical index 3
+  std::vector<std::byte> buffer(ctnn::weight_file_size<tiny>(), std::byte{0x5a});
+  const auto s = ctnn::save(net, std::span<std::byte>(buffer));
+  BOOST_TEST(s.code() == ctnn::status_code::invalid_argument);
+  BOOST_TEST(std::string(s.message()) == "save: parameter 3 (canonical order) is not finite");
+  BOOST_TEST(std::all_of(buffer.begin(), buffer.end(), [](std::byte b) { return b == std::byte{0x5a}; }));
+  const std::string path = "weight_file_test_non_finite.ctnn";
+  BOOST_TEST(ctnn::save(net, path.c_str()).code() == ctnn::status_code::invalid_argument);
+  BOOST_TEST(std::fopen((path + ".tmp").c_str(), "rb") == nullptr);
+  BOOST_TEST(std::fopen(path.c_str(), "rb") == nullptr);
+  std::array<char, ctnn::exported_header_capacity<tiny>(4)> text{};
+  std::size_t length = 0;
+  net.layer<0>().weight(0, 0) = std::numeric_limits<float>::quiet_NaN();
+  const auto e = ctnn::export_header(net, text, length, "tiny");
+  BOOST_TEST(std::string(e.message()) == "export_header: parameter 0 (canonical order) is not finite");
 }

@@ -136,16 +136,14 @@ class [[nodiscard]] status {
 
  private:
   status& append_unsigned(std::uint64_t v) noexcept {
-    char digits[21];
-    int n = 0;
+    char text[21];  // 20 digits at most, then the terminator; filled from the end
+    std::size_t first = sizeof text - 1;
+    text[first] = '\0';
     do {
-      digits[n++] = char('0' + v % 10);
+      text[--first] = char('0' + v % 10);
       v /= 10;
     } while (v != 0);
-    char text[21];
-    for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
-    text[n] = '\0';
-    return *this << static_cast<const char*>(text);
+    return *this << static_cast<const char*>(text + first);
   }
 
   status_code code_ = status_code::ok;

@@ -6,7 +6,8 @@
 //   constexpr auto net = ctnn::from_exported<net_t>(my_weights);   // .rodata, no parser
 //
 // Values are written as C++ hexadecimal float literals, which are exact: the exported network
-// computes bit for bit what the saved one did.
+// computes bit for bit what the saved one did. A network with a NaN or infinite parameter is
+// refused (invalid_argument) before anything is written.
 #pragma once
 
 #include <bit>
@@ -101,10 +102,13 @@ inline bool is_identifier(const char* name) noexcept {
 
 }  // namespace io::detail
 
-/// Upper bound of the header's size in bytes, for sizing a buffer.
+/// Upper bound of the header's size in bytes, for sizing a buffer. A value takes at most 20
+/// bytes: the longest literal, -0x1.xxxxxxp-126f, is 17, then a comma, and six values to a line
+/// share 4 bytes of indent, 5 spaces and a newline (118 bytes per line). The fixed text is under
+/// 300 bytes plus the name twice; the last, partial line adds at most 4.
 template <class Net>
 constexpr std::size_t exported_header_capacity(std::size_t name_length) noexcept {
-  return 400 + 2 * name_length + 18 * Net::parameter_count;
+  return 400 + 2 * name_length + 20 * Net::parameter_count;
 }
 
 /// Writes the header text into `out`; `written` receives its length.
@@ -113,6 +117,7 @@ status export_header(const Net& net, std::span<char> out, std::size_t& written, 
   if (!io::detail::is_identifier(name))
     return status::error(status_code::invalid_argument) << "export_header: '" << (name ? name : "")
                                                         << "' is not a C++ identifier";
+  if (status s = io::detail::check_finite_parameters(net, "export_header"); !s.ok()) return s;
   io::detail::text_sink sink{out};
   io::detail::write_header_text(net, sink, name);
   written = sink.length;
@@ -129,6 +134,7 @@ status export_header(const Net& net, const char* path, const char* name) noexcep
   if (!io::detail::is_identifier(name))
     return status::error(status_code::invalid_argument) << "export_header: '" << (name ? name : "")
                                                         << "' is not a C++ identifier";
+  if (status s = io::detail::check_finite_parameters(net, "export_header"); !s.ok()) return s;
   const int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return status::error(status_code::io_error) << "export_header: cannot create " << path;
   io::detail::fd_sink file{fd};

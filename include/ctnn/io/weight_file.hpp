@@ -19,7 +19,8 @@
 // finite before the first byte of the network is written, and, when the file carries a test
 // vector, that the file's parameters reproduce its outputs (evaluated straight from the file
 // in double). Any failure returns a status naming the field, expected versus found, and leaves
-// the network bit-identical.
+// the network bit-identical. Saving refuses, before writing anything, a network with a NaN or
+// infinite parameter: its file would not load.
 #pragma once
 
 #include <array>
@@ -215,6 +216,19 @@ std::uint32_t write_payload(const Net& net, const float* test_input, const float
   return out.crc();
 }
 
+/// A status naming the first parameter (canonical order) that is NaN or infinite, or ok: such a
+/// network is refused before anything is written, since load() would refuse its file.
+template <class Net>
+status check_finite_parameters(const Net& net, const char* what) noexcept {
+  std::size_t index = 0, first = Net::parameter_count;
+  net.visit_parameters([&](float v) {
+    if (first == Net::parameter_count && !std::isfinite(v)) first = index;
+    ++index;
+  });
+  if (first == Net::parameter_count) return {};
+  return status::error(status_code::invalid_argument) << what << ": parameter " << first << " (canonical order) is not finite";
+}
+
 template <class Net, class Sink>
 status save_to(const Net& net, Sink& sink, const float* test_input) noexcept {
   std::array<float, Net::output_size> test_output{};
@@ -391,6 +405,7 @@ status save(const Net& net, std::span<std::byte> out) noexcept {
   if (out.size() < weight_file_size<Net>())
     return status::error(status_code::invalid_argument) << "save: buffer of " << out.size() << " bytes, need "
                                                         << weight_file_size<Net>();
+  if (status s = io::detail::check_finite_parameters(net, "save"); !s.ok()) return s;
   return io::detail::save_to(net, sink, nullptr);
 }
 
@@ -401,6 +416,7 @@ status save(const Net& net, std::span<std::byte> out, const std::array<float, Ne
   if (out.size() < weight_file_size<Net>(true))
     return status::error(status_code::invalid_argument) << "save: buffer of " << out.size() << " bytes, need "
                                                         << weight_file_size<Net>(true);
+  if (status s = io::detail::check_finite_parameters(net, "save"); !s.ok()) return s;
   return io::detail::save_to(net, sink, test_input.data());
 }
 
@@ -421,6 +437,7 @@ status save_path(const Net& net, const char* path, const float* test_input) noex
   if (length + 5 > sizeof temporary) return status::error(status_code::invalid_argument) << "save: path too long";
   std::memcpy(temporary, path, length);
   std::memcpy(temporary + length, ".tmp", 5);
+  if (status s = check_finite_parameters(net, "save"); !s.ok()) return s;
   const int fd = ::open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return status::error(status_code::io_error) << "save: cannot create " << temporary;
   fd_sink sink{fd};

@@ -44,8 +44,14 @@ struct basic_adam {
   };
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.eps >= 0) || !(o.weight_decay >= 0))
-      return status::error(status_code::invalid_argument) << name << ": learning_rate, eps and weight_decay must be >= 0";
+    if (!(o.learning_rate >= 0) || !(o.weight_decay >= 0))
+      return status::error(status_code::invalid_argument) << name << ": learning_rate and weight_decay must be >= 0";
+    // PyTorch accepts eps = 0, and then divides 0 by 0 for every parameter whose gradient has
+    // always been zero; here every padding lane of every layer is one, and its NaN would reach
+    // the input gradients of the next step, which would be refused from then on.
+    if (!(o.eps > 0))
+      return status::error(status_code::invalid_argument)
+             << name << ": eps must be > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
     if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
       return status::error(status_code::invalid_argument) << name << ": beta1 and beta2 must be in [0, 1)";
     return {};

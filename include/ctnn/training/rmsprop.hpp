@@ -38,9 +38,13 @@ struct rmsprop {
   };
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.alpha >= 0) || !(o.eps >= 0) || !(o.weight_decay >= 0) || !(o.momentum >= 0))
+    if (!(o.learning_rate >= 0) || !(o.alpha >= 0) || !(o.weight_decay >= 0) || !(o.momentum >= 0))
       return status::error(status_code::invalid_argument)
-             << "rmsprop: learning_rate, alpha, eps, weight_decay and momentum must be >= 0";
+             << "rmsprop: learning_rate, alpha, weight_decay and momentum must be >= 0";
+    // As for Adam (adam.hpp): eps = 0 divides 0 by 0 in every padding lane.
+    if (!(o.eps > 0))
+      return status::error(status_code::invalid_argument)
+             << "rmsprop: eps must be > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
     return {};
   }
 

@@ -62,6 +62,9 @@ struct basic_sgd<true> {
   template <class Net>
   struct state {
     Net momentum_buffer{};
+    /// Whether the buffer holds a momentum yet. As in PyTorch, it starts as the gradient of the
+    /// first step taken with momentum != 0, which need not be the first step.
+    bool momentum_started = false;
   };
 
   static status validate(const options& o) noexcept {
@@ -74,16 +77,17 @@ struct basic_sgd<true> {
 
   /// One update; adds each layer's squared update norm to update_sq[layer].
   template <class Net, class Gradients>
-  static void update(Net& net, Gradients& grads, state<Net>& s, const options& o, std::uint64_t step,
+  static void update(Net& net, Gradients& grads, state<Net>& s, const options& o, std::uint64_t,
                      std::span<double> update_sq) noexcept {
     using T = typename Net::value_type;
     const kernels::sgd_constants<T> c{T(o.learning_rate), T(o.momentum), T(1.0 - double(o.dampening)),
-                                      T(o.weight_decay), o.nesterov, step == 1};
+                                      T(o.weight_decay), o.nesterov, !s.momentum_started};
     net.zip_layer_buffers(
         [&](std::size_t layer, std::span<T> p, std::span<T> g, std::span<T> b) CTNN_INLINE_LAMBDA {
           update_sq[layer] += detail::sgd_layer_update(layer, p, grads, g, b.data(), c);
         },
         grads.storage(), s.momentum_buffer);
+    if (o.momentum != 0) s.momentum_started = true;
   }
 };
 

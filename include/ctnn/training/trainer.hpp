@@ -128,9 +128,12 @@ class trainer {
     // them, and an optimizer squaring such a gradient (Adam's v, RMSProp's average) would
     // store infinity.
     if (!(sum_of_squares < double(std::numeric_limits<T>::max()))) {
-      report.status = status::error(status_code::non_finite_gradient)
-                      << "step " << (step_count_ + 1) << " refused: a gradient is not finite (loss "
-                      << report.loss << ")";
+      report.status = status::error(status_code::non_finite_gradient) << "step " << (step_count_ + 1) << " refused: ";
+      if (std::isfinite(sum_of_squares))
+        report.status << "the gradient's squared norm " << sum_of_squares << " is past the largest float (loss ";
+      else
+        report.status << "a gradient or its squared norm is not finite (loss ";
+      report.status << report.loss << ")";
       return report;
     }
     if (outer_product) {
