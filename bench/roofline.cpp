@@ -22,7 +22,9 @@
 //     step's forward pass reads the weights the previous step wrote), so a step takes at least
 //     its critical path: the forward pass, the loss gradient, the backward pass to the first
 //     layer's pre-activation gradient and that layer's update, counted as dependent arithmetic
-//     only (no load, store or shuffle). A dot product of n terms is one multiply and
+//     only (no load, store or shuffle). It bounds the step computed in that order, as ctnn
+//     does, on the widest vectors; reordering the algebra (the first layer's update kept as a
+//     pending rank-1 term, tanh's derivative folded into the weights ahead) could shorten it. A dot product of n terms is one multiply and
 //     ceil(log2 n) adds deep; an activation's derivative one multiply; tanh what a chain of the
 //     library's vector tanh measures; add, multiply and FMA latencies are measured the same way.
 //     Inference rows rotate independent inputs, which the core overlaps: no latency bound.

@@ -20,7 +20,8 @@
 // vector, that the file's parameters reproduce its outputs (evaluated straight from the file
 // in double). Any failure returns a status naming the field, expected versus found, and leaves
 // the network bit-identical. Saving refuses, before writing anything, a network with a NaN or
-// infinite parameter: its file would not load.
+// infinite parameter, or a test vector whose input or output is not finite: its file would not
+// load.
 #pragma once
 
 #include <array>
@@ -217,7 +218,8 @@ std::uint32_t write_payload(const Net& net, const float* test_input, const float
 }
 
 /// A status naming the first parameter (canonical order) that is NaN or infinite, or ok: such a
-/// network is refused before anything is written, since load() would refuse its file.
+/// network is refused before anything is written, since load() would refuse its file (as it
+/// would a non-finite test vector, which save_to refuses).
 template <class Net>
 status check_finite_parameters(const Net& net, const char* what) noexcept {
   std::size_t index = 0, first = Net::parameter_count;
@@ -232,7 +234,17 @@ status check_finite_parameters(const Net& net, const char* what) noexcept {
 template <class Net, class Sink>
 status save_to(const Net& net, Sink& sink, const float* test_input) noexcept {
   std::array<float, Net::output_size> test_output{};
-  if (test_input != nullptr) net.infer(test_input, test_output.data());
+  if (test_input != nullptr) {
+    // load() re-evaluates a test vector and compares: a non-finite one could never match.
+    for (std::size_t i = 0; i < Net::input_size; ++i)
+      if (!std::isfinite(test_input[i]))
+        return status::error(status_code::invalid_argument) << "save: test input " << i << " is not finite";
+    net.infer(test_input, test_output.data());
+    for (std::size_t i = 0; i < Net::output_size; ++i)
+      if (!std::isfinite(test_output[i]))
+        return status::error(status_code::invalid_argument)
+               << "save: the network's output " << i << " for the test input is not finite";
+  }
   bool ok = true;
   const std::uint32_t crc = write_payload<Net, Sink>(net, test_input, test_output.data(), nullptr, ok);
   std::byte header[header_size] = {};

@@ -3,8 +3,8 @@
 // For every parameter p with gradient g, at step t (1-based):
 //   g = g + weight_decay * p
 //   with momentum mu != 0:
-//     b = g                                  at t = 1
-//     b = mu * b + (1 - dampening) * g       after
+//     b = g                                  at the first step taken with momentum
+//     b = mu * b + (1 - dampening) * g       after (b is kept, unused, while mu is 0)
 //     g = g + mu * b   (nesterov)   or   g = b
 //   p = p - lr * g
 // ctnn::sgd keeps a momentum buffer of the network's size; ctnn::plain_sgd (lr and weight
