@@ -4,7 +4,9 @@
 #define BOOST_TEST_MODULE batch_norm
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,6 +128,44 @@ BOOST_AUTO_TEST_CASE(folding_into_dense) {
   }
   BOOST_TEST_MESSAGE("folded vs unfolded: max relative difference " << worst);
   BOOST_TEST(worst <= 1e-5);
+}
+
+// Folding the awkward declarations: an identity spec between dense and batch norm (fused by the
+// network, so the batch norm folds), and two batch norms in a row (only the first folds; the
+// second then follows a plain dense layer in the folded type, and must still be copied).
+template <class Net>
+double folding_error() {
+  using Folded = ctnn::folded_network_t<Net>;
+  auto net = std::make_unique<Net>();
+  ctnn::initialize(*net, ctnn::rng{3});
+  ctnn::rng g{4};
+  // Statistics and affine parameters away from their defaults, as training would leave them.
+  net->visit_parameters([&](float& p) { p += g.uniform(0.1f, 0.5f); });
+  auto folded = std::make_unique<Folded>();
+  ctnn::fold_batch_norm(*net, *folded);
+  double worst = 0;
+  for (int k = 0; k < 50; ++k) {
+    std::array<float, Net::input_size> x;
+    for (auto& v : x) v = g.uniform(-2.0f, 2.0f);
+    const auto a = (*net)(x), b = (*folded)(x);
+    for (std::size_t o = 0; o < Net::output_size; ++o)
+      worst = std::max(worst, double(std::abs(a[o] - b[o])) / (1 + std::abs(a[o])));
+  }
+  return worst;
+}
+
+BOOST_AUTO_TEST_CASE(folding_awkward_declarations) {
+  using with_identity = ctnn::network<ctnn::input<4>, ctnn::dense<3>, ctnn::identity, ctnn::batch_norm, ctnn::relu, ctnn::dense<2>>;
+  static_assert(std::is_same_v<ctnn::folded_network_t<with_identity>,
+                               ctnn::network<ctnn::input<4>, ctnn::dense<3, ctnn::relu>, ctnn::dense<2>>>);
+  using identity_last = ctnn::network<ctnn::input<4>, ctnn::dense<3>, ctnn::identity, ctnn::batch_norm>;
+  static_assert(std::is_same_v<ctnn::folded_network_t<identity_last>, ctnn::network<ctnn::input<4>, ctnn::dense<3>>>);
+  using two_norms = ctnn::network<ctnn::input<4>, ctnn::dense<3>, ctnn::batch_norm, ctnn::batch_norm, ctnn::dense<2>>;
+  static_assert(std::is_same_v<ctnn::folded_network_t<two_norms>,
+                               ctnn::network<ctnn::input<4>, ctnn::dense<3>, ctnn::batch_norm, ctnn::dense<2>>>);
+  BOOST_TEST(folding_error<with_identity>() <= 1e-5);
+  BOOST_TEST(folding_error<identity_last>() <= 1e-5);
+  BOOST_TEST(folding_error<two_norms>() <= 1e-5);
 }
 
 // A refused step moves neither the parameters nor the running statistics.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <type_traits>
+#include <span>
 #include <vector>
 
 #include <ctnn/ctnn.hpp>
@@ -83,6 +84,25 @@ BOOST_AUTO_TEST_CASE(padding_is_zero_after_initialize) {
     for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.wt()[i * l.out_stride + o] == 0.0f);
   for (std::size_t o = 0; o < 3; ++o) BOOST_TEST(l.bias()[o] == 0.25f);
   for (std::size_t o = 3; o < l.out_stride; ++o) BOOST_TEST(l.bias()[o] == 0.0f);
+}
+
+// zip_buffers hands f the buffers only, whatever f accepts (a generic f(auto&&...) once got
+// the layer index first); zip_layer_buffers puts the index first.
+BOOST_AUTO_TEST_CASE(zip_buffers_passes_spans_only) {
+  using net_t = ctnn::network<ctnn::input<3>, ctnn::dense<5, ctnn::relu>, ctnn::batch_norm, ctnn::dense<2>>;
+  auto a = std::make_unique<net_t>(), b = std::make_unique<net_t>();
+  std::vector<std::size_t> arities, sizes, layers;
+  a->zip_buffers([&](auto&&... spans) { arities.push_back(sizeof...(spans)); sizes.push_back((spans.size() + ...)); }, *b);
+  a->zip_layer_buffers([&](std::size_t layer, auto&&...) { layers.push_back(layer); }, *b);
+  BOOST_TEST(arities == std::vector<std::size_t>(arities.size(), 2), boost::test_tools::per_element());
+  BOOST_TEST(arities.size() == layers.size());
+  BOOST_TEST(layers.front() == 0u);
+  BOOST_TEST(layers.back() == net_t::layer_count - 1);
+  std::size_t total = 0;
+  for (std::size_t s : sizes) total += s;
+  std::size_t expected = 0;
+  a->zip_buffers([&](std::span<float> p) { expected += 2 * p.size(); });
+  BOOST_TEST(total == expected);
 }
 
 // The same seed gives the same parameters; a different seed different ones.

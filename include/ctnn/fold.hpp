@@ -8,7 +8,8 @@
 // The folded type is the network declared without those batch_norm specs, with an activation
 // that followed the batch norm moved into the dense spec: folding
 // network<input<784>, dense<128>, batch_norm, relu, dense<10>> gives exactly
-// network<input<784>, dense<128, relu>, dense<10>>. Pairs at the top level only: a residual
+// network<input<784>, dense<128, relu>, dense<10>>; an identity spec between the dense layer and
+// the batch norm is dropped, as the network fuses it. Pairs at the top level only: a residual
 // block is copied as it is, batch norms inside it included.
 #pragma once
 
@@ -62,6 +63,13 @@ template <class... Done, class A, class B, class C, class... Rest>
 struct drop_folded_specs<type_list<Done...>, A, B, C, Rest...> {
   using type = typename drop_folded_specs<type_list<Done..., typename with_activation<A, C>::type>, Rest...>::type;
 };
+/// dense<N>, identity: the network fuses the two into the same plain dense layer (network.hpp),
+/// after which a batch norm still folds; the spec list must see the same thing.
+template <class... Done, class A, class... Rest>
+  requires(is_plain_dense_spec<A>::value)
+struct drop_folded_specs<type_list<Done...>, A, identity, Rest...> {
+  using type = typename drop_folded_specs<type_list<Done...>, A, Rest...>::type;
+};
 
 template <class T, class Input, class List>
 struct network_from_list;
@@ -93,24 +101,38 @@ constexpr bool is_folded_batch_norm() noexcept {
   }
 }
 
-/// Rank of layer I among the layers of Net that carry parameters into the folded network.
+/// Whether layer K of Net has parameters that the folded network keeps in a layer of its own
+/// (every layer with parameters but a batch norm folded into its dense layer).
+template <class Net, std::size_t K>
+constexpr bool carries_parameters() noexcept {
+  return Net::template layer_type<K>::parameter_count > 0 && !is_folded_batch_norm<Net, K>();
+}
+
+/// Rank of layer I among the layers of the source network Net that carry parameters into the
+/// folded network.
 template <class Net, std::size_t I>
 constexpr std::size_t carried_rank() noexcept {
   return [&]<std::size_t... K>(std::index_sequence<K...>) {
-    return ((Net::template layer_type<K>::parameter_count > 0 && !is_folded_batch_norm<Net, K>() ? 1 : 0) + ... + 0);
+    return ((carries_parameters<Net, K>() ? 1 : 0) + ... + 0);
   }(std::make_index_sequence<I>{});
 }
 
-/// Index of the layer of Net that is the Rank-th to carry parameters.
-template <class Net, std::size_t Rank>
+/// Index of the layer of the folded network Folded that is the Rank-th with parameters. Every
+/// one of its layers with parameters is carried over, a batch norm that now follows a plain
+/// dense layer included (dense, batch_norm, batch_norm folds only the first).
+template <class Folded, std::size_t Rank>
 constexpr std::size_t layer_with_rank() noexcept {
-  std::size_t found = Net::layer_count;
+  std::size_t found = Folded::layer_count, rank = 0;
   [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ((Net::template layer_type<K>::parameter_count > 0 && carried_rank<Net, K>() == Rank && found == Net::layer_count
-          ? (found = K)
-          : found),
-     ...);
-  }(std::make_index_sequence<Net::layer_count>{});
+    (
+        [&] {
+          if constexpr (Folded::template layer_type<K>::parameter_count > 0) {
+            if (rank == Rank && found == Folded::layer_count) found = K;
+            ++rank;
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<Folded::layer_count>{});
   return found;
 }
 
@@ -132,7 +154,7 @@ void fold_batch_norm(const Net& net, folded_network_t<Net>& out) noexcept {
     (
         [&] {
           using L = typename Net::template layer_type<I>;
-          if constexpr (L::parameter_count > 0 && !detail::is_folded_batch_norm<Net, I>()) {
+          if constexpr (detail::carries_parameters<Net, I>()) {
             constexpr std::size_t J = detail::layer_with_rank<Folded, detail::carried_rank<Net, I>()>();
             const auto& from = net.template layer<I>();
             auto& to = out.template layer<J>();

@@ -262,14 +262,13 @@ class basic_network {
   /// same buffer of other networks of this type (gradients, optimizer moments).
   template <class F, class... Others>
   void zip_buffers(F&& f, Others&... others) {
-    zip_impl(std::forward<F>(f), std::make_index_sequence<layer_count>{}, others...);
+    zip_impl<false>(f, std::make_index_sequence<layer_count>{}, others...);
   }
 
   /// As zip_buffers, with the index of the buffers' layer first: f(layer, spans...).
   template <class F, class... Others>
   void zip_layer_buffers(F&& f, Others&... others) {
-    auto with_index = [&f]<std::size_t I>(std::integral_constant<std::size_t, I>, auto... spans) { f(I, spans...); };
-    zip_impl(with_index, std::make_index_sequence<layer_count>{}, others...);
+    zip_impl<true>(f, std::make_index_sequence<layer_count>{}, others...);
   }
 
   /// Initializes every layer from its initializers, drawing from g in layer order.
@@ -278,16 +277,17 @@ class basic_network {
   }
 
  private:
-  template <class F, std::size_t... I, class... Others>
-  void zip_impl(F&& f, std::index_sequence<I...>, Others&... others) {
-    (zip_layer<I>(f, others...), ...);
+  // WithIndex says whether f takes the layer's index first: deciding it by whether f can be
+  // called that way would hand the index to a generic f(auto&&... spans) of zip_buffers.
+  template <bool WithIndex, class F, std::size_t... I, class... Others>
+  void zip_impl(F& f, std::index_sequence<I...>, Others&... others) {
+    (zip_layer<WithIndex, I>(f, others...), ...);
   }
-  template <std::size_t I, class F, class... Others>
+  template <bool WithIndex, std::size_t I, class F, class... Others>
   void zip_layer(F& f, Others&... others) {
     for (std::size_t k = 0; k < layer_type<I>::buffer_count; ++k) {
-      if constexpr (std::is_invocable_v<F&, std::integral_constant<std::size_t, I>, std::span<T>,
-                                        decltype(others.template layer<I>().buffer(k))...>)
-        f(std::integral_constant<std::size_t, I>{}, layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
+      if constexpr (WithIndex)
+        f(I, layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
       else
         f(layer<I>().buffer(k), others.template layer<I>().buffer(k)...);
     }

@@ -374,7 +374,10 @@ CTNN_INLINE double sum_of_squares_in_double(const T* CTNN_RESTRICT x, std::size_
   constexpr std::size_t N = lanes<T>;
   const hn::Repartition<double, tag<T>> dd;
   auto a0 = hn::Zero(dd), a1 = hn::Zero(dd);
-  for (; i + N <= n; i += N) {
+  // Bounded by a multiple of N computed once (i + N <= n made GCC 12 warn, falsely, that the
+  // scalar tail could run past x for L's 784-value input row).
+  const std::size_t vector_end = n / N * N;
+  for (; i < vector_end; i += N) {
     const auto v = hn::LoadU(d, x + i);
     if constexpr (std::is_same_v<T, double>) {
       a0 = hn::MulAdd(v, v, a0);
