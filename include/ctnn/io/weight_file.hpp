@@ -219,7 +219,7 @@ std::uint32_t write_payload(const Net& net, const float* test_input, const float
 
 /// A status naming the first parameter (canonical order) that is NaN or infinite, or ok: such a
 /// network is refused before anything is written, since load() would refuse its file (as it
-/// would a non-finite test vector, which save_to refuses).
+/// would a non-finite test vector, which save_to refuses too).
 template <class Net>
 status check_finite_parameters(const Net& net, const char* what) noexcept {
   std::size_t index = 0, first = Net::parameter_count;
@@ -233,6 +233,7 @@ status check_finite_parameters(const Net& net, const char* what) noexcept {
 
 template <class Net, class Sink>
 status save_to(const Net& net, Sink& sink, const float* test_input) noexcept {
+  if (status s = check_finite_parameters(net, "save"); !s.ok()) return s;
   std::array<float, Net::output_size> test_output{};
   if (test_input != nullptr) {
     // load() re-evaluates a test vector and compares: a non-finite one could never match.
@@ -417,7 +418,6 @@ status save(const Net& net, std::span<std::byte> out) noexcept {
   if (out.size() < weight_file_size<Net>())
     return status::error(status_code::invalid_argument) << "save: buffer of " << out.size() << " bytes, need "
                                                         << weight_file_size<Net>();
-  if (status s = io::detail::check_finite_parameters(net, "save"); !s.ok()) return s;
   return io::detail::save_to(net, sink, nullptr);
 }
 
@@ -428,7 +428,6 @@ status save(const Net& net, std::span<std::byte> out, const std::array<float, Ne
   if (out.size() < weight_file_size<Net>(true))
     return status::error(status_code::invalid_argument) << "save: buffer of " << out.size() << " bytes, need "
                                                         << weight_file_size<Net>(true);
-  if (status s = io::detail::check_finite_parameters(net, "save"); !s.ok()) return s;
   return io::detail::save_to(net, sink, test_input.data());
 }
 
@@ -449,7 +448,6 @@ status save_path(const Net& net, const char* path, const float* test_input) noex
   if (length + 5 > sizeof temporary) return status::error(status_code::invalid_argument) << "save: path too long";
   std::memcpy(temporary, path, length);
   std::memcpy(temporary + length, ".tmp", 5);
-  if (status s = check_finite_parameters(net, "save"); !s.ok()) return s;
   const int fd = ::open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return status::error(status_code::io_error) << "save: cannot create " << temporary;
   fd_sink sink{fd};
