@@ -38,7 +38,7 @@ bool train(firmware::console& out, const char* name, Net& net, Trainer& trainer,
     loss = report.loss;
     const double scale = host_losses[step] > cases::loss_floor ? host_losses[step] : cases::loss_floor;
     const double deviation = magnitude(loss - host_losses[step]) / scale;
-    worst = deviation > worst ? deviation : worst;
+    worst = deviation > worst || deviation != deviation ? deviation : worst;  // a NaN stays
     if (step % 50 == 0 || step + 1 == Steps)
       out << name << " step " << step << ": loss " << float(loss) << ", host " << float(host_losses[step]) << '\n';
   }

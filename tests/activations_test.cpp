@@ -14,6 +14,7 @@
 #include <ctnn/ctnn.hpp>
 
 #include "support/aligned.hpp"
+#include "support/worst.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ double max_error(double (*reference)(double)) {
   for (std::size_t i = 0; i < count; ++i) x[i] = std::clamp(x[i], -20.0f, 20.0f);
   ctnn::kernels::active::activation_forward<Act, count>(x.data(), y.data());
   double worst = 0;
-  for (std::size_t i = 0; i < count; ++i) worst = std::max(worst, std::abs(double(y[i]) - reference(double(x[i]))));
+  for (std::size_t i = 0; i < count; ++i) worst = worst_of(worst, std::abs(double(y[i]) - reference(double(x[i]))));
   return worst;
 }
 

@@ -14,6 +14,7 @@
 #include <ctnn/ctnn.hpp>
 
 #include "support/golden.hpp"
+#include "support/worst.hpp"
 
 using namespace test_support;
 
@@ -124,7 +125,7 @@ BOOST_AUTO_TEST_CASE(folding_into_dense) {
     std::array<float, 10> x;
     for (auto& v : x) v = g.uniform(-2.0f, 2.0f) + 1.0f;
     const auto a = (*net)(x), b = (*folded)(x);
-    for (std::size_t o = 0; o < 4; ++o) worst = std::max(worst, double(std::abs(a[o] - b[o])) / (1 + std::abs(a[o])));
+    for (std::size_t o = 0; o < 4; ++o) worst = worst_of(worst, double(std::abs(a[o] - b[o])) / (1 + std::abs(a[o])));
   }
   BOOST_TEST_MESSAGE("folded vs unfolded: max relative difference " << worst);
   BOOST_TEST(worst <= 1e-5);
@@ -149,7 +150,7 @@ double folding_error() {
     for (auto& v : x) v = g.uniform(-2.0f, 2.0f);
     const auto a = (*net)(x), b = (*folded)(x);
     for (std::size_t o = 0; o < Net::output_size; ++o)
-      worst = std::max(worst, double(std::abs(a[o] - b[o])) / (1 + std::abs(a[o])));
+      worst = worst_of(worst, double(std::abs(a[o] - b[o])) / (1 + std::abs(a[o])));
   }
   return worst;
 }

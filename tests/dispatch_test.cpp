@@ -21,6 +21,7 @@
 namespace under_test = ctnn::kernels::dispatched;
 #include "support/kernel_checks.hpp"
 #include "support/reference.hpp"
+#include "support/worst.hpp"
 
 using namespace kernel_checks;
 
@@ -119,7 +120,7 @@ BOOST_AUTO_TEST_CASE(network_inference_and_training_under_every_target) {
   for (std::size_t t = 1; t < trained.size(); ++t) {
     BOOST_TEST_REQUIRE(trained[t].size() == trained[0].size());
     double worst = 0;
-    for (std::size_t i = 0; i < trained[0].size(); ++i) worst = std::max(worst, double(std::abs(trained[t][i] - trained[0][i])));
+    for (std::size_t i = 0; i < trained[0].size(); ++i) worst = worst_of(worst, double(std::abs(trained[t][i] - trained[0][i])));
     BOOST_TEST(worst <= 1e-4, "target " << t << " vs the first: max parameter difference " << worst);
   }
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -61,6 +62,10 @@ BOOST_AUTO_TEST_CASE(same_seed_same_masks_and_steps_move_them) {
   BOOST_TEST(mask_of(*c, net) != first);
   BOOST_TEST(mask_of(*a, net) == first);  // compute_gradients alone does not move the masks
   static std::array<std::array<float, width>, batch> x{}, y{};
+  y[0][0] = std::numeric_limits<float>::quiet_NaN();
+  BOOST_TEST(!a->step(net, x, y).ok());
+  BOOST_TEST(mask_of(*a, net) == first);  // nor does a refused step
+  y[0][0] = 0.0f;
   BOOST_REQUIRE(a->step(net, x, y).ok());
   BOOST_TEST(mask_of(*a, net) != first);  // an accepted step does
 }

@@ -77,7 +77,7 @@ void gradient_check(std::uint64_t seed, std::size_t stride = 1) {
     *params[k] = saved;
     const double numeric = (up - down) / (2 * P::step);
     const double error = std::abs(analytic[k] - numeric) / std::max(std::abs(analytic[k]) + std::abs(numeric), P::floor);
-    if (error > worst) worst = error, worst_index = k;
+    if (error > worst || std::isnan(error)) worst = error, worst_index = k;  // a NaN stays worst
     ++checked;
   }
   BOOST_TEST_MESSAGE(Loss::name << ", " << sizeof(T) * 8 << "-bit, batch " << Batch << ", " << Net::layer_count

@@ -8,6 +8,8 @@
 
 #include <ctnn/ctnn.hpp>
 
+#include "support/alloc_counter.hpp"
+
 using net_t = ctnn::network<ctnn::input<2>, ctnn::dense<3, ctnn::relu>, ctnn::dense<2, ctnn::tanh>>;
 
 BOOST_AUTO_TEST_CASE(tiny_network_by_hand) {
@@ -97,7 +99,9 @@ BOOST_AUTO_TEST_CASE(health_report_allocates_nothing_and_covers_every_layer) {
   std::array<std::array<float, 3>, 4> y{};
   for (std::size_t b = 0; b < 4; ++b) x[b][b] = 1, y[b][b % 3] = 1;
   BOOST_REQUIRE(trainer.step(net, x, y).ok());
+  const long before = test_support::allocations.load();
   const auto report = ctnn::gradient_health(trainer, net);
+  BOOST_TEST(test_support::allocations.load() - before == 0);
   BOOST_TEST(report.layers.size() == 5u);
   BOOST_TEST(report.layers[1].name == std::string("batch_norm"));
   BOOST_TEST(report.layers[1].gradient_norm > 0);

@@ -224,6 +224,9 @@ BOOST_AUTO_TEST_CASE(the_installed_data_set) {
   std::array<std::size_t, 10> per_class{};
   for (const std::uint8_t label : train.value.labels) ++per_class[label];
   for (const std::size_t count : per_class) BOOST_TEST(count == 6000u);
+  std::array<std::size_t, 10> per_test_class{};
+  for (const std::uint8_t label : test.value.labels) ++per_test_class[label];
+  for (const std::size_t count : per_test_class) BOOST_TEST(count == 1000u);
 
   double sum = 0, sum_of_squares = 0;
   for (const std::uint8_t p : train.value.pixels) {

@@ -54,8 +54,8 @@ BOOST_AUTO_TEST_CASE(tanh_keeps_its_gradients_with_xavier_or_orthogonal) {
 }
 
 // 32 layers, PyTorch's default initialization: the plain network's first layer gets 1e-8
-// (tanh) to 1e-20 (sigmoid) of its last layer's gradient; every residual block keeps at least
-// 1e-3 of it, and the tanh blocks stay within a factor of 10 of each other.
+// (tanh) to 1e-20 (sigmoid) of its last layer's gradient; every residual network's first
+// block keeps more than 1e-3 of it, and the tanh blocks stay within a factor of 10 of each other.
 BOOST_AUTO_TEST_CASE(skip_connections_keep_the_gradients_of_deep_networks) {
   constexpr std::size_t deep = residual_depth;
   auto check = [](const char* name, const result& plain, const result& residual) {

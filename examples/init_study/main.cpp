@@ -9,7 +9,7 @@
 // init_study_summary.csv and init_study_residual.csv (plot them with
 // tools/plot_init_study.py) and prints the summaries.
 //
-//   init_study [--depth-steps STEPS] [--out DIR]
+//   init_study [--steps STEPS] [--out DIR]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>

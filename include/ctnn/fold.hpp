@@ -1,6 +1,7 @@
 // ctnn/fold.hpp - fold batch normalization into the dense layer before it, for inference.
 //
-//   auto folded = ctnn::fold_batch_norm(net);   // a new, smaller network type
+//   ctnn::folded_network_t<Net> folded;          // a new, smaller network type
+//   ctnn::fold_batch_norm(net, folded);
 //
 // A dense layer without activation followed by batch_norm computes, in inference mode,
 //   gamma * (W x + b - mean) / sqrt(var + eps) + beta  =  W' x + b'

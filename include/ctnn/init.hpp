@@ -138,7 +138,10 @@ struct orthogonal {
         for (std::size_t u = 0; u < v; ++u) {
           double dot = 0;
           for (std::size_t k = 0; k < length; ++k) dot += double(at(u, k)) * double(at(v, k));
-          for (std::size_t k = 0; k < length; ++k) at(v, k) = static_cast<float>(at(v, k) - dot * at(u, k));
+          // dot * w is inexact in double: kept apart from the subtraction (rng.hpp, rounded) so
+          // that FMA hardware gives the same matrix. The float products above and below are exact.
+          for (std::size_t k = 0; k < length; ++k)
+            at(v, k) = static_cast<float>(at(v, k) - ctnn::detail::rounded(dot * at(u, k)));
         }
       }
       double norm = 0;

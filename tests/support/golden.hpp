@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "worst.hpp"
+
 namespace test_support {
 
 /// Records `name count values...`, one per line; lines starting with '#' are comments.
@@ -57,7 +59,7 @@ inline double max_relative_error(const std::vector<double>& got, const std::vect
   double worst = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
     const double e = (got[i] > want[i] ? got[i] - want[i] : want[i] - got[i]) / (1 + (want[i] < 0 ? -want[i] : want[i]));
-    worst = e > worst ? e : worst;
+    worst = worst_of(worst, e);
   }
   return worst;
 }

@@ -145,6 +145,22 @@ struct fd_sink {
     return true;
   }
 };
+
+/// A file sink that creates (or truncates) its file at the first write: a save that save_to
+/// refuses before writing anything (a non-finite parameter or test vector) creates no file and
+/// truncates none, not even a stray temporary of the same name.
+struct file_created_on_write {
+  const char* path;
+  int fd = -1;
+  bool create_failed = false;
+  bool write(const std::byte* in, std::size_t n) noexcept {
+    if (fd < 0 && !create_failed) {
+      fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      create_failed = fd < 0;
+    }
+    return fd >= 0 && fd_sink{fd}.write(in, n);
+  }
+};
 #endif
 
 /// Little-endian float32 values from a source, through a small stack buffer.
@@ -448,11 +464,11 @@ status save_path(const Net& net, const char* path, const float* test_input) noex
   if (length + 5 > sizeof temporary) return status::error(status_code::invalid_argument) << "save: path too long";
   std::memcpy(temporary, path, length);
   std::memcpy(temporary + length, ".tmp", 5);
-  const int fd = ::open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return status::error(status_code::io_error) << "save: cannot create " << temporary;
-  fd_sink sink{fd};
+  file_created_on_write sink{temporary};
   status s = save_to(net, sink, test_input);
-  if (::close(fd) != 0 && s.ok()) s = status::error(status_code::io_error) << "save: cannot close " << temporary;
+  if (sink.create_failed) return status::error(status_code::io_error) << "save: cannot create " << temporary;
+  if (sink.fd < 0) return s;  // refused before the first write: no file was created
+  if (::close(sink.fd) != 0 && s.ok()) s = status::error(status_code::io_error) << "save: cannot close " << temporary;
   if (s.ok() && std::rename(temporary, path) != 0) s = status::error(status_code::io_error) << "save: cannot rename to " << path;
   if (!s.ok()) ::unlink(temporary);
   return s;

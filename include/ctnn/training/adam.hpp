@@ -19,6 +19,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "gradients.hpp"
+#include "hyper_parameters.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -44,14 +45,14 @@ struct basic_adam {
   };
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.weight_decay >= 0))
-      return status::error(status_code::invalid_argument) << name << ": learning_rate and weight_decay must be >= 0";
+    if (!detail::finite_non_negative(o.learning_rate) || !detail::finite_non_negative(o.weight_decay))
+      return status::error(status_code::invalid_argument) << name << ": learning_rate and weight_decay must be finite and >= 0";
     // PyTorch accepts eps = 0, and then divides 0 by 0 for every parameter whose gradient has
     // always been zero; here every padding lane of every layer is one, and its NaN would reach
     // the input gradients of the next step, which would be refused from then on.
-    if (!(o.eps > 0))
+    if (!detail::finite_positive(o.eps))
       return status::error(status_code::invalid_argument)
-             << name << ": eps must be > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
+             << name << ": eps must be finite and > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
     if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
       return status::error(status_code::invalid_argument) << name << ": beta1 and beta2 must be in [0, 1)";
     return {};

@@ -16,6 +16,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "gradients.hpp"
+#include "hyper_parameters.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -38,13 +39,14 @@ struct rmsprop {
   };
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.alpha >= 0) || !(o.weight_decay >= 0) || !(o.momentum >= 0))
+    if (!detail::finite_non_negative(o.learning_rate) || !detail::finite_non_negative(o.alpha) ||
+        !detail::finite_non_negative(o.weight_decay) || !detail::finite_non_negative(o.momentum))
       return status::error(status_code::invalid_argument)
-             << "rmsprop: learning_rate, alpha, weight_decay and momentum must be >= 0";
+             << "rmsprop: learning_rate, alpha, weight_decay and momentum must be finite and >= 0";
     // As for Adam (adam.hpp): eps = 0 divides 0 by 0 in every padding lane.
-    if (!(o.eps > 0))
+    if (!detail::finite_positive(o.eps))
       return status::error(status_code::invalid_argument)
-             << "rmsprop: eps must be > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
+             << "rmsprop: eps must be finite and > 0 (with eps = 0, a parameter whose gradient has always been zero becomes 0/0)";
     return {};
   }
 

@@ -11,6 +11,7 @@
 // decay only) keeps none, for the smallest training footprint.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,6 +19,7 @@
 #include "../config.hpp"
 #include "../kernels/kernels.hpp"
 #include "gradients.hpp"
+#include "hyper_parameters.hpp"
 #include "../status.hpp"
 
 namespace ctnn {
@@ -68,8 +70,10 @@ struct basic_sgd<true> {
   };
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.momentum >= 0) || !(o.weight_decay >= 0))
-      return status::error(status_code::invalid_argument) << "sgd: learning_rate, momentum and weight_decay must be >= 0";
+    if (!detail::finite_non_negative(o.learning_rate) || !detail::finite_non_negative(o.momentum) ||
+        !detail::finite_non_negative(o.weight_decay) || !std::isfinite(o.dampening))
+      return status::error(status_code::invalid_argument)
+             << "sgd: learning_rate, momentum and weight_decay must be finite and >= 0, dampening finite";
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
       return status::error(status_code::invalid_argument) << "sgd: nesterov needs momentum > 0 and zero dampening";
     return {};
@@ -103,8 +107,8 @@ struct basic_sgd<false> {
   struct state {};
 
   static status validate(const options& o) noexcept {
-    if (!(o.learning_rate >= 0) || !(o.weight_decay >= 0))
-      return status::error(status_code::invalid_argument) << "plain_sgd: learning_rate and weight_decay must be >= 0";
+    if (!detail::finite_non_negative(o.learning_rate) || !detail::finite_non_negative(o.weight_decay))
+      return status::error(status_code::invalid_argument) << "plain_sgd: learning_rate and weight_decay must be finite and >= 0";
     return {};
   }
 

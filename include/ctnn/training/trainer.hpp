@@ -6,9 +6,13 @@
 // A trainer owns everything training needs beyond the parameters: a chain_state (each layer's
 // activations for the batch, per-layer training state, two alternating gradient rows), the
 // parameter gradients (a network-shaped object) and the optimizer's state (more
-// network-shaped objects). All of it is fixed-size; nothing is allocated. A step that would
-// write a non-finite value is refused before the update: parameters and optimizer state are
-// left bit-identical and the report says why.
+// network-shaped objects). All of it is fixed-size; nothing is allocated. A step is refused
+// before the update, parameters and optimizer state left bit-identical and the report saying
+// why, when a hyper-parameter is out of range (negative, NaN or infinite), a target is
+// invalid, the loss or a gradient is not finite, or the gradient's squared norm passes the
+// float range. Not checked: an update that overflows from finite values near the float range
+// (a learning rate of 1e30 on a gradient of 1e10), which would need a pass over the new
+// parameters before any is written.
 #pragma once
 
 #include <array>
