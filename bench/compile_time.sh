@@ -42,7 +42,10 @@ echo "int main() {}" > "$out/hwy_only.cpp"
 sed -i '1i #include <hwy/highway.h>' "$out/hwy_only.cpp"
 measure "hwy/highway.h alone" "" "$out/hwy_only.cpp"
 measure "ctnn headers only" "-DCTNN_HEADERS_ONLY" bench/compile_time_L.cpp
-measure "L inference + trainer<adam, 32>" "" bench/compile_time_L.cpp | tee "$out/full"
+# Not through a pipe: in `measure ... | tee` a failed compile would exit the subshell only, and
+# the empty figures below would compare as met.
+measure "L inference + trainer<adam, 32>" "" bench/compile_time_L.cpp > "$out/full"
+cat "$out/full"
 wall=$(awk '{ for (i = 1; i <= NF; ++i) if ($i == "s") { print $(i - 1); exit } }' "$out/full")
 mb=$(awk '{ for (i = 1; i <= NF; ++i) if ($i == "MB") { print $(i - 1); exit } }' "$out/full")
 cpu=$(awk '{ for (i = 1; i <= NF; ++i) if ($i == "cpu") { print $(i + 1); exit } }' "$out/full")

@@ -339,10 +339,12 @@ void verify_network(verdict& v, const char* name, bool variants) {
     bench::eigen::network<Net, eigen_inference_style<Net>> e(params_of<Net>());
     verify_inference<Net>(v, prefix + "eigen", e);
   }
-  if (variants) {
+  if (variants) {  // every style register_network times, whichever is the default
+    bench::eigen::network<Net, {.row_major = false, .lazy = false}> o(params_of<Net>());
     bench::eigen::network<Net, {.row_major = true, .lazy = false}> a(params_of<Net>());
     bench::eigen::network<Net, {.row_major = false, .lazy = true}> b(params_of<Net>());
     bench::eigen::network<Net, {.row_major = true, .lazy = true}> c(params_of<Net>());
+    verify_inference<Net>(v, prefix + "eigen_colmajor", o);
     verify_inference<Net>(v, prefix + "eigen_rowmajor", a);
     verify_inference<Net>(v, prefix + "eigen_colmajor_lazy", b);
     verify_inference<Net>(v, prefix + "eigen_rowmajor_lazy", c);
@@ -363,7 +365,10 @@ template <class Task>
 void verify_task(verdict& v, const char* name, bool variants) {
   const std::string prefix = std::string("train/") + name + "/";
   verify_training<Task, eigen_training<Task, eigen_training_style<typename Task::network>>>(v, prefix + "eigen");
-  if (variants) verify_training<Task, eigen_training<Task, {.row_major = false, .lazy = true}>>(v, prefix + "eigen_lazy");
+  if (variants) {  // both styles register_task times, whichever is the default
+    verify_training<Task, eigen_training<Task, {.row_major = false, .lazy = false}>>(v, prefix + "eigen_plain");
+    verify_training<Task, eigen_training<Task, {.row_major = false, .lazy = true}>>(v, prefix + "eigen_lazy");
+  }
   verify_training<Task, naive_training<Task>>(v, prefix + "naive");
 #if defined(CTNN_BENCH_TORCH)
   verify_training<Task, torch_training<Task>>(v, prefix + "libtorch");

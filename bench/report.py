@@ -13,8 +13,11 @@ medians meaningful); roofline.json is `roofline --json`. Columns:
   eigen/x    median of the row's `eigen` implementation / this row's median: > 1 is faster
              than Eigen; on a ctnn row it is the figure issue 8 sets a target for
   target     issue 8's target for eigen/ctnn, and whether this run meets it
-  bound      the roofline lower bound of the task (roofline.cpp says how it is derived)
-  of bound   bound / median: the fraction of what the machine allows
+  bound      the roofline model's bound for the task (roofline.cpp says how it is derived)
+  of bound   bound / median: the fraction of what the model allows; above 100% (marked *) the
+             row beat the model's memory term (several streams at once, data in a nearer cache)
+Repetitions that ended in an error (a refused or diverging training step) are counted and
+reported; any makes the exit status 1.
 """
 import json
 import statistics
@@ -48,15 +51,20 @@ def load_runs(path, key):
         data = json.load(f)
     runs = OrderedDict()
     items = {}
+    errors = OrderedDict()
     for b in data["benchmarks"]:
-        if b.get("run_type") == "aggregate" or b.get("error_occurred"):
+        if b.get("run_type") == "aggregate":
+            continue
+        if b.get("error_occurred"):
+            name = b.get("run_name", b["name"])
+            errors.setdefault(name, []).append(b.get("error_message", "error"))
             continue
         name = b.get("run_name", b["name"])
         runs.setdefault(name, []).append(b[key] * UNIT_NS[b.get("time_unit", "ns")])
         if "items_per_second" in b and b[key] > 0:
             # Google Benchmark divides items by CPU time: items per iteration = items/s x cpu_time.
             items[name] = b["items_per_second"] * b["cpu_time"] * UNIT_NS[b.get("time_unit", "ns")] / 1e9
-    return data.get("context", {}), runs, items
+    return data.get("context", {}), runs, items, errors
 
 
 def main(argv):
@@ -66,7 +74,7 @@ def main(argv):
     if not args:
         print(__doc__)
         return 2
-    context, runs, items = load_runs(args[0], key)
+    context, runs, items, errors = load_runs(args[0], key)
     bounds = {}
     machine = None
     if len(args) > 1:
@@ -113,14 +121,19 @@ def main(argv):
             target = f"≥ {TARGETS[task]:g}x {'met' if met else 'NOT met'}"
         bound = bounds.get(task)
         bound_s = f"{fmt_time(bound['ns'])} ({bound['limit'].split()[0]})" if bound else ""
-        frac = f"{bound['ns'] / med:.0%}" if bound else ""
+        frac = (f"{bound['ns'] / med:.0%}" + (" *" if bound["ns"] > med else "")) if bound else ""
         rows.append([name, fmt_time(med), f"{spread:.0%}", fmt_rate(rate), ratio, target, bound_s, frac])
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
-    return 0
+    if any(r[-1].endswith("*") for r in rows):
+        print("\n* faster than the roofline model's memory term (see roofline.cpp)")
+    for name, messages in errors.items():
+        print(f"ERROR {name}: {len(messages)} of {len(messages) + len(runs.get(name, []))} repetitions failed: "
+              f"{messages[0]}")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-// bench/roofline.cpp - what one core of this machine can do, and the lower bounds that puts on
-// every row of ctnn_bench.
+// bench/roofline.cpp - what one core of this machine can do, and the roofline model's bound
+// that puts on every row of ctnn_bench.
 //
 //   taskset -c 1 build-bench/bench/roofline            # a table
 //   taskset -c 1 build-bench/bench/roofline --json     # the same, for bench/report.py
@@ -12,7 +12,10 @@
 //     (2 FMA pipes x 4 cycles latency need 8 in flight; 12 leaves margin);
 //   * read bandwidth at working sets of 16 KB (L1), 512 KB (L2), 8 MB (L3) and 256 MB (DRAM):
 //     sums of full vectors into 12 accumulators, so only the loads limit.
-// Bounds, per benchmark (a lower bound on time: the row cannot go faster than the slower of):
+// Bounds, per benchmark (a model's bound, the slower of the three below; a row can beat the
+// memory term, since the bandwidth is measured as one read stream at the whole working set's
+// size while a step streams several arrays at once and part of them stays in a nearer cache:
+// T1_b1 and W have run at 130-150% of it, which bench/report.py marks):
 //   * compute: multiply-adds x 2 / peak FMA rate;
 //   * memory: bytes that must move / read bandwidth measured at their working set's size.
 //     Inference moves the canonical parameters once (4 bytes each). A training step moves the
@@ -106,6 +109,8 @@ double read_gbps(std::size_t bytes) {
   auto* buf = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
   for (std::size_t i = 0; i < n; ++i) buf[i] = float(i % 7);
   const std::size_t passes = std::max<std::size_t>(1, (std::size_t(64) << 20) / bytes);
+  // The bytes one pass reads: whole rounds of `accumulators` vectors (16 KB reads 16,128 B).
+  const std::size_t read = n / (accumulators * lanes) * (accumulators * lanes) * sizeof(float);
   float sink = 0;
   const double s = best_of(bytes > (64u << 20) ? 3 : 15, [&] {
     hn::Vec<decltype(d)> acc[accumulators];
@@ -120,7 +125,7 @@ double read_gbps(std::size_t bytes) {
   });
   std::free(buf);
   if (sink == 12345.0f) std::puts("");
-  return double(passes) * double(bytes) / s / 1e9;
+  return double(passes) * double(read) / s / 1e9;
 }
 
 /// Nanoseconds per link of a chain in which every step applies `op` to the previous result.

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -82,6 +83,17 @@ BOOST_AUTO_TEST_CASE(nan_propagates) {
   for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "tanh at " << i);
   ctnn::kernels::active::activation_forward<ctnn::sigmoid, 64>(x, y);
   for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "sigmoid at " << i);
+  // relu too (max(NaN, 0) gave 0: a NaN input or weight looked like a dead unit), in the kernel,
+  // the scalar formula and a whole network; leaky_relu.
+  ctnn::kernels::active::activation_forward<ctnn::relu, 64>(x, y);
+  for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "relu at " << i);
+  ctnn::kernels::active::activation_forward<ctnn::leaky_relu<>, 64>(x, y);
+  for (int i = 0; i < 64; ++i) BOOST_TEST(std::isnan(y[i]) == std::isnan(x[i]), "leaky_relu at " << i);
+  BOOST_TEST(std::isnan(ctnn::relu::apply(std::numeric_limits<double>::quiet_NaN())));
+  ctnn::network<ctnn::input<4>, ctnn::dense<16, ctnn::relu>, ctnn::dense<2>> net;
+  ctnn::initialize(net, ctnn::rng{1});
+  const auto out = net(std::array<float, 4>{std::numeric_limits<float>::quiet_NaN(), 0.5f, 0.25f, -1.0f});
+  BOOST_TEST((std::isnan(out[0]) && std::isnan(out[1])));
 }
 
 // Past the rational approximation's range (tanh answers |x| >= 7.9053 with a select, and its

@@ -607,6 +607,11 @@ def save(sequential, path, test_input=None):
         finally:
             sequential.train(was_training)
         vector = np.concatenate([x.cpu().numpy(), y.cpu().numpy()]).astype("<f4")
+        # As ctnn::save: a non-finite test vector could never be reproduced, so load refuses it.
+        for what, part in (("test input", vector[:topology.input_size]), ("output", vector[topology.input_size:])):
+            if not np.all(np.isfinite(part)):
+                raise ValueError(f"{what} {int(np.argmin(np.isfinite(part)))} of the test vector is not finite "
+                                 "in float32: ctnn refuses such files")
         payload += vector.tobytes()
         flags |= FLAG_TEST_VECTOR
     header = HEADER.pack(MAGIC, FORMAT_VERSION, HEADER_SIZE, topology.hash(), topology.parameter_count,

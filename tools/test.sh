@@ -28,7 +28,8 @@ configure() {  # name, meson options...
   dir="$out/$1"; shift
   # A build directory keeps the compiler it was set up with: one set up with another compiler
   # than its variant's now (the sanitizer variant was GCC's) is set up afresh.
-  if [ -n "$compiler" ] && [ -f "$dir/build.ninja" ] && ! grep -q "command = $compiler " "$dir/build.ninja"; then
+  # (Meson puts ccache in front of the compiler when it finds it.)
+  if [ -n "$compiler" ] && [ -f "$dir/build.ninja" ] && ! grep -q -e "command = $compiler " -e "command = ccache $compiler " "$dir/build.ninja"; then
     rm -rf "$dir"
   fi
   if [ -f "$dir/build.ninja" ]; then

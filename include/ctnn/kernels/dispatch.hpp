@@ -115,11 +115,6 @@ void activation_backward(const T* y, const T* dy, T* dx) noexcept {
 }
 
 template <class T>
-double sum_of_squares(const T* x, std::size_t n) noexcept {
-  return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares<T>; }, x, n);
-}
-
-template <class T>
 double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
   return detail::call<HWY_TARGETS>([]<std::int64_t X> { return target_kernels<X>::template sum_of_squares_in_double<T>; },
                                    x, n);

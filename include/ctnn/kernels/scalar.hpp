@@ -71,19 +71,13 @@ void activation_backward(const T* y, const T* dy, T* dx) noexcept {
   for (std::size_t i = 0; i < Count; ++i) dx[i] = dy[i] * Act::derivative_from_output(y[i]);
 }
 
-/// sum of x[i]^2, accumulated in double.
+/// sum of x[i]^2 over any n values, each squared and summed in double (no square passes the
+/// largest float or falls below the smallest).
 template <class T>
-double sum_of_squares(const T* x, std::size_t n) noexcept {
+double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
   double sum = 0;
   for (std::size_t i = 0; i < n; ++i) sum += double(x[i]) * double(x[i]);
   return sum;
-}
-
-/// The same over any n values, x unaligned: the scalar sum is in double already (the SIMD
-/// kernel widens each vector to double before squaring).
-template <class T>
-double sum_of_squares_in_double(const T* x, std::size_t n) noexcept {
-  return sum_of_squares(x, n);
 }
 
 // The fused update kernels: one pass over a parameter buffer p, its gradient g and the

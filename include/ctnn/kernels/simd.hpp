@@ -128,9 +128,9 @@ CTNN_INLINE V activate(D d, V v) noexcept {
   if constexpr (Act::kind == activation_kind::identity) {
     return v;
   } else if constexpr (Act::kind == activation_kind::relu) {
-    return hn::Max(v, hn::Zero(d));
+    return hn::IfThenZeroElse(v <= hn::Zero(d), v);  // a NaN stays NaN (activations.hpp, relu)
   } else if constexpr (Act::kind == activation_kind::leaky_relu) {
-    return hn::IfThenElse(v > hn::Zero(d), v, hn::Mul(v, hn::Set(d, T(Act::slope))));
+    return hn::IfThenElse(v > hn::Zero(d), v, hn::Mul(v, hn::Set(d, Act::template slope_in<T>)));
   } else if constexpr (Act::kind == activation_kind::tanh) {
     return tanh(d, v);
   } else {
@@ -150,7 +150,7 @@ CTNN_INLINE V derivative_from_output(D d, V y) noexcept {
   } else if constexpr (Act::kind == activation_kind::relu) {
     return hn::IfThenElseZero(y > hn::Zero(d), one);
   } else if constexpr (Act::kind == activation_kind::leaky_relu) {
-    return hn::IfThenElse(y > hn::Zero(d), one, hn::Set(d, T(Act::slope)));
+    return hn::IfThenElse(y > hn::Zero(d), one, hn::Set(d, Act::template slope_in<T>));
   } else if constexpr (Act::kind == activation_kind::tanh) {
     return hn::NegMulAdd(y, y, one);
   } else {
@@ -339,32 +339,14 @@ void activation_backward(const T* y, const T* dy, T* dx) noexcept {
     hn::Store(hn::Mul(hn::Load(d, dy + i), derivative_from_output<Act>(d, hn::Load(d, y + i))), d, dx + i);
 }
 
-/// sum of x[i]^2 (n a whole number of vectors, aligned): four float accumulators (a serial
-/// double chain costs 4 cycles per element: 16.5% of an L training step, bench/RESULTS.md),
-/// added in double at the end.
-template <class T>
-double sum_of_squares(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
-  const tag<T> d;
-  constexpr std::size_t N = lanes<T>;
-  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
-  std::size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    const auto v0 = hn::Load(d, x + i), v1 = hn::Load(d, x + i + N), v2 = hn::Load(d, x + i + 2 * N),
-               v3 = hn::Load(d, x + i + 3 * N);
-    a0 = hn::MulAdd(v0, v0, a0), a1 = hn::MulAdd(v1, v1, a1), a2 = hn::MulAdd(v2, v2, a2), a3 = hn::MulAdd(v3, v3, a3);
-  }
-  for (; i < n; i += N) {
-    const auto v = hn::Load(d, x + i);
-    a0 = hn::MulAdd(v, v, a0);
-  }
-  return double(hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)))));
-}
-
 /// sum of x[i]^2 in double over any n values, x unaligned: each vector widened to double
-/// before it is squared, so no square passes the largest float. The batch-1 step's gradient
-/// norms (training/outer_product.hpp), over rows whose padding is not always zero. Against a
-/// scalar loop of eight double partial sums: phase/T2/step 427 -> 397 ns, train/T2/ctnn 495 ->
-/// 350 ns (bench/RESULTS.md).
+/// before it is squared, so no square passes the largest float or underflows (a float sum made
+/// a layer whose gradients were below 3.7e-23 report a norm of 0 at batch > 1). Every gradient
+/// norm the trainer measures. Four vectors a round into eight accumulators, each half loaded
+/// and widened on its own: L's 109,776 parameters take 9.5 us, against 22 us with one vector a
+/// round (two FMA chains, and a lane extraction per vector) and 5.7 us for the float sum this
+/// replaced (bench/RESULTS.md). Against a scalar loop of eight double partial sums:
+/// phase/T2/step 427 -> 397 ns, train/T2/ctnn 495 -> 350 ns.
 template <class T>
 CTNN_INLINE double sum_of_squares_in_double(const T* CTNN_RESTRICT x, std::size_t n) noexcept {
   double sum = 0;
@@ -373,21 +355,28 @@ CTNN_INLINE double sum_of_squares_in_double(const T* CTNN_RESTRICT x, std::size_
   const tag<T> d;
   constexpr std::size_t N = lanes<T>;
   const hn::Repartition<double, tag<T>> dd;
-  auto a0 = hn::Zero(dd), a1 = hn::Zero(dd);
-  // Bounded by a multiple of N computed once (i + N <= n made GCC 12 warn, falsely, that the
-  // scalar tail could run past x for L's 784-value input row).
-  const std::size_t vector_end = n / N * N;
-  for (; i < vector_end; i += N) {
-    const auto v = hn::LoadU(d, x + i);
+  hn::Vec<decltype(dd)> a[8];
+  for (auto& acc : a) acc = hn::Zero(dd);
+  const auto add = [&](std::size_t at, std::size_t k) CTNN_INLINE_LAMBDA {
     if constexpr (std::is_same_v<T, double>) {
-      a0 = hn::MulAdd(v, v, a0);
+      const auto v = hn::LoadU(d, x + at);
+      a[2 * k] = hn::MulAdd(v, v, a[2 * k]);
     } else {
+      // Each half loaded and widened on its own: one conversion per half, no lane extraction.
       const hn::Half<tag<T>> dh;
-      const auto lo = hn::PromoteTo(dd, hn::LowerHalf(dh, v)), hi = hn::PromoteTo(dd, hn::UpperHalf(dh, v));
-      a0 = hn::MulAdd(lo, lo, a0), a1 = hn::MulAdd(hi, hi, a1);
+      const auto lo = hn::PromoteTo(dd, hn::LoadU(dh, x + at)), hi = hn::PromoteTo(dd, hn::LoadU(dh, x + at + N / 2));
+      a[2 * k] = hn::MulAdd(lo, lo, a[2 * k]), a[2 * k + 1] = hn::MulAdd(hi, hi, a[2 * k + 1]);
     }
-  }
-  sum = hn::GetLane(hn::SumOfLanes(dd, hn::Add(a0, a1)));
+  };
+  // Bounds computed once (i + N <= n made GCC 12 warn, falsely, that the scalar tail could run
+  // past x for L's 784-value input row).
+  const std::size_t round_end = n / (4 * N) * (4 * N), vector_end = n / N * N;
+  for (; i < round_end; i += 4 * N)
+    for (std::size_t k = 0; k < 4; ++k) add(i + k * N, k);
+  for (; i < vector_end; i += N) add(i, 0);
+  for (std::size_t width = 8; width > 1; width /= 2)
+    for (std::size_t k = 0; k < width / 2; ++k) a[k] = hn::Add(a[k], a[k + width / 2]);
+  sum = hn::GetLane(hn::SumOfLanes(dd, a[0]));
 #endif
   for (; i < n; ++i) sum += double(x[i]) * double(x[i]);
   return sum;
@@ -512,7 +501,8 @@ double adam_update(T* CTNN_RESTRICT p, const Gradient& g, T* CTNN_RESTRICT m, T*
       hn::Store(vv, d, v + i);
       auto v_hat = vv;
       if constexpr (AmsGrad) {
-        v_hat = hn::Max(hn::Load(d, v_max + i), vv);
+        const auto previous = hn::Load(d, v_max + i);
+        v_hat = hn::IfThenElse(previous > vv, previous, vv);  // the scalar twin's choice, NaN included
         hn::Store(v_hat, d, v_max + i);
       }
       pv = hn::Sub(pv, hn::Mul(step_size, hn::Div(mv, hn::Add(hn::Mul(hn::Sqrt(v_hat), inverse_correction2_sqrt), eps))));
@@ -540,8 +530,6 @@ struct target_kernels<HWY_TARGET> {
   static constexpr auto activation_forward = &HWY_NAMESPACE::activation_forward<Act, Count, T>;
   template <class Act, std::size_t Count, class T>
   static constexpr auto activation_backward = &HWY_NAMESPACE::activation_backward<Act, Count, T>;
-  template <class T>
-  static constexpr auto sum_of_squares = &HWY_NAMESPACE::sum_of_squares<T>;
   template <class T>
   static constexpr auto sum_of_squares_in_double = &HWY_NAMESPACE::sum_of_squares_in_double<T>;
   template <class T, class Gradient>

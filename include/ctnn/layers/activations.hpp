@@ -28,7 +28,9 @@ struct identity {
 struct relu {
   static constexpr activation_kind kind = activation_kind::relu;
   static constexpr const char* name = "relu";
-  template <class T> static T apply(T x) noexcept { return x > T(0) ? x : T(0); }
+  // "<= 0 gives 0" rather than "> 0 keeps x": a NaN stays NaN, as in torch.relu, so that the
+  // trainer's finiteness check sees it (max(NaN, 0) gave 0, and a NaN weight trained on unseen).
+  template <class T> static T apply(T x) noexcept { return x <= T(0) ? T(0) : x; }
   template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : T(0); }
 };
 
@@ -41,9 +43,11 @@ struct leaky_relu {
   static_assert(Num > 0 && Den > 0, "ctnn::leaky_relu<Num, Den>: the slope Num/Den must be positive (use ctnn::relu for 0)");
   static constexpr activation_kind kind = activation_kind::leaky_relu;
   static constexpr const char* name = "leaky_relu";
-  static constexpr float slope = float(Num) / float(Den);
-  template <class T> static T apply(T x) noexcept { return x > T(0) ? x : T(slope) * x; }
-  template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : T(slope); }
+  static constexpr float slope = float(Num) / float(Den);  ///< as the topology hash records it
+  /// The slope in T: a double network uses 0.01, not the float 0.00999999977.
+  template <class T> static constexpr T slope_in = T(Num) / T(Den);
+  template <class T> static T apply(T x) noexcept { return x > T(0) ? x : slope_in<T> * x; }
+  template <class T> static T derivative_from_output(T y) noexcept { return y > T(0) ? T(1) : slope_in<T>; }
 };
 
 /// f(x) = 1 / (1 + exp(-x)).

@@ -17,7 +17,7 @@ template <class Net>
 double gradient_sum_of_squares(Net& grads) noexcept {
   using T = typename Net::value_type;
   double sum = 0;
-  grads.zip_buffers([&](std::span<T> g) { sum += kernels::active::sum_of_squares(g.data(), g.size()); });
+  grads.zip_buffers([&](std::span<T> g) { sum += kernels::active::sum_of_squares_in_double(g.data(), g.size()); });
   return sum;
 }
 

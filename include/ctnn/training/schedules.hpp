@@ -99,7 +99,10 @@ struct cosine_annealing {
     if (t_max == 0) return base_lr;
     // The schedule has period 2 t_max; reducing t first keeps pi * t exact for long runs, and
     // is the same value (to the last bit for t < 2 t_max) as PyTorch's pi * t / t_max.
-    const double phase = std::numbers::pi * double(t % (2 * t_max)) / double(t_max);
+    // t % (2 t_max) without forming 2 t_max, which wraps (or is 0) for t_max >= 2^63.
+    const std::uint64_t half_period = t / t_max, within = t % t_max;
+    const double reduced = double(within) + (half_period % 2 == 1 ? double(t_max) : 0.0);
+    const double phase = std::numbers::pi * reduced / double(t_max);
     return double(eta_min) + (double(base_lr) - double(eta_min)) * (1 + std::cos(phase)) / 2;
   }
 };

@@ -183,7 +183,7 @@ class trainer {
     gradients_pending_ = false;
     gradient_sq_.fill(0.0);
     grads_.zip_layer_buffers([&](std::size_t layer, std::span<const T> g) {
-      gradient_sq_[layer] += kernels::active::sum_of_squares(g.data(), g.size());
+      gradient_sq_[layer] += kernels::active::sum_of_squares_in_double(g.data(), g.size());
     });
     return report;
   }
