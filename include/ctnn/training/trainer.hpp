@@ -127,10 +127,9 @@ class trainer {
     double sum_of_squares = 0;
     for (double sq : gradient_sq_) sum_of_squares += sq;
     report.gradient_norm = std::sqrt(sum_of_squares);
-    // A norm whose square overflows T is refused on both paths: the general one sums squares
-    // in T (and gets infinity), the outer product measures them in double without forming
-    // them, and an optimizer squaring such a gradient (Adam's v, RMSProp's average) would
-    // store infinity.
+    // A norm whose square passes T's range is refused on both paths (each measures squares in
+    // double, the outer product without forming the gradient): an optimizer squaring such a
+    // gradient (Adam's v, RMSProp's average) would store infinity.
     if (!(sum_of_squares < double(std::numeric_limits<T>::max()))) {
       report.status = status::error(status_code::non_finite_gradient) << "step " << (step_count_ + 1) << " refused: ";
       if (std::isfinite(sum_of_squares))
