@@ -217,6 +217,28 @@ BOOST_AUTO_TEST_CASE(images_must_be_28_by_28) {
   BOOST_TEST(contains(fashion_mnist::load(dir.path.string(), "train").error, "images are 32 x 32, expected 28 x 28"));
 }
 
+BOOST_AUTO_TEST_CASE(take_last_moves_the_tail_and_keeps_the_head) {
+  fashion_mnist::split s;
+  for (std::uint8_t i = 0; i < 5; ++i) {
+    s.pixels.insert(s.pixels.end(), fashion_mnist::image_size, std::uint8_t(10 + i));
+    s.labels.push_back(i);
+  }
+  const fashion_mnist::split tail = fashion_mnist::take_last(s, 2);
+  BOOST_TEST(s.labels == (bytes{0, 1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(tail.labels == (bytes{3, 4}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(s.pixels.size() == 3 * fashion_mnist::image_size);
+  BOOST_TEST_REQUIRE(tail.pixels.size() == 2 * fashion_mnist::image_size);
+  // Every image travels whole: its pixels are 10 + its label.
+  for (std::size_t p = 0; p < s.pixels.size(); ++p) BOOST_TEST_REQUIRE(s.pixels[p] == 10 + p / fashion_mnist::image_size);
+  for (std::size_t p = 0; p < tail.pixels.size(); ++p) BOOST_TEST_REQUIRE(tail.pixels[p] == 13 + p / fashion_mnist::image_size);
+
+  fashion_mnist::split all = s;
+  BOOST_TEST(fashion_mnist::take_last(all, 3).labels == s.labels, boost::test_tools::per_element());
+  BOOST_TEST(all.size() == 0u);
+  BOOST_TEST(fashion_mnist::take_last(s, 0).size() == 0u);
+  BOOST_TEST(s.size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(the_installed_data_set) {
   if (!dataset_installed()) return;
   const auto train = fashion_mnist::load(fashion_mnist::default_dir, "train");
@@ -232,6 +254,11 @@ BOOST_AUTO_TEST_CASE(the_installed_data_set) {
   std::array<std::size_t, 10> per_test_class{};
   for (const std::uint8_t label : test.value.labels) ++per_test_class[label];
   for (const std::size_t count : per_test_class) BOOST_TEST(count == 1000u);
+  // The default validation split (the training file's tail) holds every class, none rare.
+  std::array<std::size_t, 10> per_validation_class{};
+  for (std::size_t i = train.value.size() - fashion_mnist::default_validation_size; i < train.value.size(); ++i)
+    ++per_validation_class[train.value.labels[i]];
+  for (const std::size_t count : per_validation_class) BOOST_TEST((count >= 955u && count <= 1050u), count);
 
   double sum = 0, sum_of_squares = 0;
   for (const std::uint8_t p : train.value.pixels) {

@@ -3,9 +3,9 @@
 
     /usr/bin/python3 tools/plot_learning_curve.py curve.csv [more.csv ...] -o curve.png [--target 0.88]
 
-Two panels, against training time or epochs (--x): test accuracy, with the target as a
-dashed line, and training loss. Each CSV (epoch,step,train_loss,test_accuracy,train_time_s) is one line,
-labelled with --labels or its file name. Uses Debian's python3-matplotlib, no display needed.
+Two panels, against training time or epochs (--x): validation accuracy, with the target as a
+dashed line, and training loss. Each CSV (epoch,step,train_loss,validation_accuracy,
+train_time_s) is one line, labelled with --labels or its file name. Uses Debian's python3-matplotlib, no display needed.
 """
 import argparse
 import csv
@@ -23,7 +23,11 @@ def read_curve(path):
         rows = list(csv.DictReader(f))
     if not rows:
         sys.exit(f"{path}: no data rows")
-    return {key: [float(row[key]) for row in rows] for key in ("epoch", "train_loss", "test_accuracy", "train_time_s")}
+    keys = ("epoch", "train_loss", "validation_accuracy", "train_time_s")
+    missing = [key for key in keys if key not in rows[0]]
+    if missing:
+        sys.exit(f"{path}: no column {', '.join(missing)} (a curve written before the validation split?)")
+    return {key: [float(row[key]) for row in rows] for key in keys}
 
 
 def main():
@@ -43,15 +47,15 @@ def main():
     fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
     for path, label in zip(args.csv, labels):
         c = read_curve(path)
-        final = (f"{label}: {100 * c['test_accuracy'][-1]:.2f} % after {c['train_time_s'][-1]:.2f} s "
+        final = (f"{label}: {100 * c['validation_accuracy'][-1]:.2f} % after {c['train_time_s'][-1]:.2f} s "
                  f"(epoch {c['epoch'][-1]:.1f})")
-        acc_ax.plot(c[x_key], [100 * a for a in c["test_accuracy"]], marker="o", markersize=3, label=final)
+        acc_ax.plot(c[x_key], [100 * a for a in c["validation_accuracy"]], marker="o", markersize=3, label=final)
         loss_ax.plot(c[x_key], c["train_loss"], marker="o", markersize=3, label=label)
     if args.target > 0:
         acc_ax.axhline(100 * args.target, color="grey", linestyle="--", linewidth=1)
         acc_ax.set_ylim(top=max(acc_ax.get_ylim()[1], 100 * args.target + 0.5))
         acc_ax.text(0, 100 * args.target + 0.1, f" target {100 * args.target:g} %", color="grey", fontsize=8)
-    acc_ax.set(xlabel=x_label, ylabel="test accuracy (%)", title="test accuracy")
+    acc_ax.set(xlabel=x_label, ylabel="validation accuracy (%)", title="validation accuracy")
     loss_ax.set(xlabel=x_label, ylabel="mean training loss since the last point", title="training loss (softmax cross-entropy)")
     acc_ax.legend(loc="lower right", fontsize=8)
     if len(args.csv) > 1:
