@@ -120,7 +120,7 @@ def main():
     x_train, y_train = load(args.data, "train")
     x_test, y_test = load(args.data, "t10k")
     if not 0 < args.validation <= len(x_train) - args.batch:
-        sys.exit(f"--validation {args.validation} leaves fewer than a batch of the {len(x_train)} training images")
+        p.error(f"--validation {args.validation} leaves fewer than a batch of the {len(x_train)} training images")
     keep = len(x_train) - args.validation
     x_validation, y_validation = x_train[keep:], y_train[keep:]
     x_train, y_train = x_train[:keep], y_train[:keep]
