@@ -80,6 +80,23 @@ BOOST_AUTO_TEST_CASE(dense_kernels_batch_remainders) {
   check_dense_kernels<float, ctnn::relu, 32, 100, 127>();
 }
 
+// Batches past 32: the weight gradient, a reduction over the batch, runs in parts of 32 with
+// the partial sums kept in the output (kernels/simd.hpp, gemm_bcast): one part and a sample,
+// two whole parts, parts and a remainder. Then the same kind of call (a read down its columns)
+// with an activation, which only the last part may apply.
+BOOST_AUTO_TEST_CASE(dense_kernels_reduction_in_parts) {
+  check_dense_kernels<float, ctnn::identity, 33, 17, 33>();
+  check_dense_kernels<float, ctnn::relu, 64, 7, 64>();
+  check_dense_kernels<float, ctnn::identity, 100, 31, 17>();
+  check_dense_kernels<double, ctnn::identity, 65, 15, 17>();
+
+  constexpr std::size_t rows = 20, k = 70, stride = ctnn::padded<float>(9);
+  aligned_buffer<float> a(k * rows, 1), b(k * stride, 2), init(stride, 3), c1(rows * stride, 4), c2(rows * stride, 4);
+  under_test::gemm_bcast<ctnn::tanh, rows, k, 1, rows, stride>(a.data(), b.data(), init.data(), c1.data());
+  ctnn::kernels::scalar::gemm_bcast<ctnn::tanh, rows, k, 1, rows, stride>(a.data(), b.data(), init.data(), c2.data());
+  expect_close(c1.data(), c2.data(), rows * stride, tolerance<float>(k), "gemm_bcast down columns, tanh", k, 9);
+}
+
 BOOST_AUTO_TEST_CASE(optimizer_kernels) { check_optimizer_kernels(); }
 
 // Optimizer state that decays under zero gradients (a weight of an always-zero input) is never

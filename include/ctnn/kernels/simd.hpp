@@ -160,9 +160,10 @@ CTNN_INLINE V derivative_from_output(D d, V y) noexcept {
 
 namespace detail {
 
-/// One R x C block of gemm_bcast: R rows, C output vectors, Split interleaved reductions.
+/// One R x C block of gemm_bcast: R rows, C output vectors, Split interleaved reductions. With
+/// Accumulate the sums start from c's values (a later part of a reduction split in parts).
 template <class Act, std::size_t R, std::size_t C, std::size_t Split, std::size_t K, std::size_t ARow,
-          std::size_t ACol, std::size_t Stride, class T>
+          std::size_t ACol, std::size_t Stride, bool Accumulate, class T>
 CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, const T* CTNN_RESTRICT init,
                             T* CTNN_RESTRICT c) noexcept {
   const tag<T> d;
@@ -178,7 +179,10 @@ CTNN_INLINE void gemm_block(const T* CTNN_RESTRICT a, const T* CTNN_RESTRICT b, 
   for (std::size_t s = 0; s < Split; ++s)
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t j = 0; j < C; ++j)
-        acc[s][r][j] = (s == 0 && init != nullptr) ? hn::Load(d, init + j * N) : hn::Zero(d);
+        acc[s][r][j] = s != 0            ? hn::Zero(d)
+                       : Accumulate      ? hn::Load(d, c + r * Stride + j * N)
+                       : init != nullptr ? hn::Load(d, init + j * N)
+                                         : hn::Zero(d);
 
   constexpr std::size_t main_k = K / Split * Split;
   for (std::size_t k = 0; k < main_k; k += Split) {
@@ -220,27 +224,28 @@ constexpr std::size_t split_for(std::size_t r, std::size_t c, std::size_t k) noe
 }
 
 template <class Act, std::size_t R, std::size_t C, std::size_t K, std::size_t ARow, std::size_t ACol,
-          std::size_t Stride, class T>
+          std::size_t Stride, bool Accumulate, class T>
 CTNN_INLINE void gemm_row_block(const T* a, const T* b, const T* init, T* c) noexcept {
   constexpr std::size_t N = lanes<T>;
   constexpr std::size_t V = Stride / N;
   constexpr std::size_t full = V / C * C;
   for (std::size_t j = 0; j < full; j += C)
-    gemm_block<Act, R, C, split_for(R, C, K), K, ARow, ACol, Stride>(a, b + j * N, init ? init + j * N : nullptr,
-                                                                    c + j * N);
+    gemm_block<Act, R, C, split_for(R, C, K), K, ARow, ACol, Stride, Accumulate>(
+        a, b + j * N, init ? init + j * N : nullptr, c + j * N);
   if constexpr (V % C != 0)
-    gemm_block<Act, R, V % C, split_for(R, V % C, K), K, ARow, ACol, Stride>(
+    gemm_block<Act, R, V % C, split_for(R, V % C, K), K, ARow, ACol, Stride, Accumulate>(
         a, b + full * N, init ? init + full * N : nullptr, c + full * N);
 }
 
 }  // namespace detail
 
-/// c[r][j] = act(init[j] + sum_k a[r*ARow + k*ACol] * b[k][j]); see kernels/scalar.hpp.
-template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride, class T>
-void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* c) noexcept {
-  constexpr std::size_t N = lanes<T>;
-  static_assert(Stride % N == 0, "gemm_bcast: the output stride must be a whole number of vectors");
-  constexpr std::size_t V = Stride / N;
+namespace detail {
+
+/// All M rows of gemm_bcast over one range of the reduction, K long.
+template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride,
+          bool Accumulate, class T>
+CTNN_INLINE void gemm_rows(const T* a, const T* b, const T* init, T* c) noexcept {
+  constexpr std::size_t V = Stride / lanes<T>;
   // Batch 1: with 32 vector registers, up to 16 accumulators across the outputs, so that a
   // 256-wide layer's weight rows are read once, front to back (with 8, W's layers were read in
   // two interleaved passes with a 1 KB stride: 10.2 -> 7.4-8.2 us on AVX-512, bench/RESULTS.md);
@@ -251,9 +256,34 @@ void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* 
   constexpr std::size_t R = M == 1 ? 1 : std::clamp<std::size_t>((vector_registers - C - 1) / C, 1, std::min<std::size_t>(M, 6));
   constexpr std::size_t full = M / R * R;
   for (std::size_t r = 0; r < full; r += R)
-    detail::gemm_row_block<Act, R, C, K, ARow, ACol, Stride>(a + r * ARow, b, init, c + r * Stride);
+    gemm_row_block<Act, R, C, K, ARow, ACol, Stride, Accumulate>(a + r * ARow, b, init, c + r * Stride);
   if constexpr (M % R != 0)
-    detail::gemm_row_block<Act, M % R, C, K, ARow, ACol, Stride>(a + full * ARow, b, init, c + full * Stride);
+    gemm_row_block<Act, M % R, C, K, ARow, ACol, Stride, Accumulate>(a + full * ARow, b, init, c + full * Stride);
+}
+
+}  // namespace detail
+
+/// c[r][j] = act(init[j] + sum_k a[r*ARow + k*ACol] * b[k][j]); see kernels/scalar.hpp.
+template <class Act, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t Stride, class T>
+void gemm_bcast(const T* a, const T* b, const std::type_identity_t<T>* init, T* c) noexcept {
+  static_assert(Stride % lanes<T> == 0, "gemm_bcast: the output stride must be a whole number of vectors");
+  // The weight gradient X^T dZ (a read down its columns: ARow == 1) reduces over the batch, and
+  // every block of rows streams all K rows of b, the 32 KiB of a 64-output panel of dZ at batch
+  // 128, which with a's lines did not stay in L1. In parts of 32 the panel does, and c holds the
+  // partial sums between parts: kernel/T1/weight_gradient/b128 363-436 -> 318-383 us
+  // (bench/RESULTS.md). The forward GEMM (a read along its rows) gained nothing from parts.
+  constexpr std::size_t part = M > 1 && ARow == 1 && K > 32 ? 32 : K;
+  if constexpr (part == K) {
+    detail::gemm_rows<Act, M, K, ARow, ACol, Stride, false>(a, b, init, c);
+  } else {
+    constexpr std::size_t last = K % part == 0 ? part : K % part;  // the part that applies Act
+    constexpr std::size_t before = K - last;
+    constexpr const T* no_init = nullptr;
+    detail::gemm_rows<identity, M, part, ARow, ACol, Stride, false>(a, b, init, c);
+    for (std::size_t k = part; k < before; k += part)
+      detail::gemm_rows<identity, M, part, ARow, ACol, Stride, true>(a + k * ACol, b + k * Stride, no_init, c);
+    detail::gemm_rows<Act, M, last, ARow, ACol, Stride, true>(a + before * ACol, b + before * Stride, no_init, c);
+  }
 }
 
 namespace detail {
