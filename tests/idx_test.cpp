@@ -247,18 +247,18 @@ BOOST_AUTO_TEST_CASE(the_installed_data_set) {
   BOOST_TEST_REQUIRE(bool(test), test.error);
   BOOST_TEST(train.value.size() == 60000u);
   BOOST_TEST(test.value.size() == 10000u);
+  // Images per class among labels[first, end).
+  const auto class_counts = [](const bytes& labels, std::size_t first) {
+    std::array<std::size_t, fashion_mnist::class_count> counts{};
+    for (std::size_t i = first; i < labels.size(); ++i) ++counts[labels[i]];
+    return counts;
+  };
   // Both halves are balanced: 6,000 and 1,000 images per class.
-  std::array<std::size_t, 10> per_class{};
-  for (const std::uint8_t label : train.value.labels) ++per_class[label];
-  for (const std::size_t count : per_class) BOOST_TEST(count == 6000u);
-  std::array<std::size_t, 10> per_test_class{};
-  for (const std::uint8_t label : test.value.labels) ++per_test_class[label];
-  for (const std::size_t count : per_test_class) BOOST_TEST(count == 1000u);
+  for (const std::size_t count : class_counts(train.value.labels, 0)) BOOST_TEST(count == 6000u);
+  for (const std::size_t count : class_counts(test.value.labels, 0)) BOOST_TEST(count == 1000u);
   // The default validation split (the training file's tail) holds every class, none rare.
-  std::array<std::size_t, 10> per_validation_class{};
-  for (std::size_t i = train.value.size() - fashion_mnist::default_validation_size; i < train.value.size(); ++i)
-    ++per_validation_class[train.value.labels[i]];
-  for (const std::size_t count : per_validation_class) BOOST_TEST((count >= 955u && count <= 1050u), count);
+  for (const std::size_t count : class_counts(train.value.labels, train.value.size() - fashion_mnist::default_validation_size))
+    BOOST_TEST((count >= 955u && count <= 1050u), count);
 
   double sum = 0, sum_of_squares = 0;
   for (const std::uint8_t p : train.value.pixels) {

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(dense_kernels_reduction_in_parts) {
   constexpr std::size_t rows = 20, k = 70, stride = ctnn::padded<float>(9);
   aligned_buffer<float> a(k * rows, 1), b(k * stride, 2), init(stride, 3), c1(rows * stride, 4), c2(rows * stride, 4);
   under_test::gemm_bcast<ctnn::tanh, rows, k, 1, rows, stride>(a.data(), b.data(), init.data(), c1.data());
-  ctnn::kernels::scalar::gemm_bcast<ctnn::tanh, rows, k, 1, rows, stride>(a.data(), b.data(), init.data(), c2.data());
+  scalar::gemm_bcast<ctnn::tanh, rows, k, 1, rows, stride>(a.data(), b.data(), init.data(), c2.data());
   expect_close(c1.data(), c2.data(), rows * stride, tolerance<float>(k), "gemm_bcast down columns, tanh", k, 9);
 }
 
